@@ -1,0 +1,90 @@
+/**
+ * The vocabulary shared by the spec, the workflows and the training engine.
+ * Pure types: safe to import from workflow code.
+ */
+
+export type Task = "regression" | "classification";
+
+export type SplitConfig = { head: number } | { random: { test: number; seed: number } };
+
+export interface DatasetConfig {
+  /** Local path (relative to the spec file's folder once resolved) or `s3://<key>` in the sweep bucket. */
+  source: string;
+  features: string[];
+  target: string;
+  task: Task;
+  /** Classification only; when absent the loader infers max(label) + 1. */
+  numClasses?: number;
+  split: SplitConfig;
+  /** Standardise features with mean/std fitted on the training part only. */
+  standardize: boolean;
+}
+
+export type Activation = "relu" | "tanh" | "sigmoid" | "elu" | "linear";
+
+export type ModelConfig =
+  /** scikit-learn SGDRegressor semantics: squared loss, L2 penalty `alpha`, per-sample updates. */
+  { type: "linear"; alpha: number } | { type: "mlp"; hidden: number[]; activation: Activation };
+
+export type OptimizerName = "sgd" | "adam" | "adamax" | "adagrad" | "rmsprop";
+
+/** Fully resolved optimizer settings (Keras defaults filled in). */
+export interface OptimizerConfig {
+  name: OptimizerName;
+  learningRate: number;
+  /** sgd, rmsprop */
+  momentum?: number;
+  /** sgd */
+  nesterov?: boolean;
+  /** adam, adamax */
+  beta1?: number;
+  /** adam, adamax */
+  beta2?: number;
+  /** adam, adamax, adagrad, rmsprop */
+  epsilon?: number;
+  /** rmsprop */
+  rho?: number;
+  /** adagrad */
+  initialAccumulatorValue?: number;
+}
+
+/** Everything the training engine needs to train one trial, deterministically. */
+export interface TrialConfig {
+  dataset: DatasetConfig;
+  model: ModelConfig;
+  optimizer: OptimizerConfig;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+}
+
+export type BackendPreference = "auto" | "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+
+/** One epoch's records, evaluated over the full train and validation sets after the epoch. */
+export interface EpochRecord {
+  /** 1-based. */
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  /** Accuracy for classification, MSE for regression. */
+  trainMetric: number;
+  valMetric: number;
+  /** Wall time of the epoch (training + evaluation), seconds. */
+  seconds: number;
+}
+
+export type TrialStatus = "completed" | "diverged" | "failed" | "cancelled";
+
+/** A grid coordinate value (what varies between trials). */
+export type ParamValue = number | string | boolean;
+
+/** One expanded trial of a sweep: its stable id, grid coordinates and full config. */
+export interface TrialSpec {
+  /** Stable hash of the resolved config (`t-` + 16 hex): same parameters, same id. */
+  trialId: string;
+  /** Position in the expanded grid (0-based, deterministic). */
+  index: number;
+  /** The hyper-parameters that define it, e.g. `{ optimizer: "sgd", learningRate: 0.01, momentum: 0, seed: 1 }`. */
+  params: Record<string, ParamValue>;
+  config: TrialConfig;
+}

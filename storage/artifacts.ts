@@ -1,0 +1,63 @@
+/** The JSON documents hypersweep writes to the bucket (see DESIGN.md, object layout). */
+import type { EpochRecord, ParamValue, TrialConfig, TrialStatus } from "../spec/types";
+
+/** `sweeps/<sweepId>/trials/<trialId>/curves.json`: one trial's full learning curves. */
+export interface TrialArtifact {
+  sweepId: string;
+  trialId: string;
+  params: Record<string, ParamValue>;
+  config: TrialConfig;
+  status: TrialStatus;
+  /** Epoch (1-based) at which a non-finite loss or weight appeared. */
+  divergedAtEpoch?: number;
+  /** One record per epoch, each epoch exactly once, in order. */
+  records: EpochRecord[];
+  /** Activity attempts used (1 = no retry). */
+  attempts: number;
+  /** Epochs a retry resumed from (one entry per resume). */
+  resumedFromEpochs: number[];
+  /** Training backend actually used, e.g. `wasm`, `cpu`, `tensorflow-gpu`. */
+  backend: string;
+  durationSeconds: number;
+  finishedAt: string;
+  error?: string;
+}
+
+/** A trial's line in the sweep summary and leaderboard. */
+export interface TrialSummary {
+  trialId: string;
+  params: Record<string, ParamValue>;
+  status: TrialStatus;
+  epochs: number;
+  finalTrainLoss?: number;
+  finalValLoss?: number;
+  finalTrainMetric?: number;
+  finalValMetric?: number;
+  /** Best validation metric over epochs (max for accuracy, min for MSE). */
+  bestValMetric?: number;
+  divergedAtEpoch?: number;
+  attempts: number;
+  resumes: number;
+  error?: string;
+}
+
+export interface Objective {
+  metric: "valMetric" | "valLoss" | "trainMetric" | "trainLoss";
+  mode: "max" | "min";
+}
+
+/** `sweeps/<sweepId>/summary.json`. */
+export interface SweepSummary {
+  sweepId: string;
+  name: string;
+  task: "regression" | "classification";
+  objective: Objective;
+  total: number;
+  counts: Record<TrialStatus, number>;
+  startedAt: string;
+  finishedAt: string;
+  wallSeconds: number;
+  /** Sorted best first by the objective; non-completed trials last. */
+  leaderboard: TrialSummary[];
+  artefacts: { spec: string; summary: string; leaderboard: string; report?: string };
+}
