@@ -1,0 +1,77 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { createWorkerMetrics, startMetricsServer, type TrialLabels } from "../../metrics";
+
+const run = promisify(execFile);
+const PROMTOOL = existsSync("/usr/bin/promtool") ? "/usr/bin/promtool" : "promtool";
+
+/** `promtool check metrics` reads the exposition from stdin; exit 0 means no lint problems. */
+async function promtoolCheckMetrics(text: string) {
+  return await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    const child = execFile(PROMTOOL, ["check", "metrics"], (error, stdout, stderr) => {
+      const code = error && typeof error.code === "number" ? error.code : error ? null : 0;
+      if (error && code === null) reject(error);
+      else resolve({ code, output: `${stdout}${stderr}` });
+    });
+    child.stdin?.end(text);
+  });
+}
+
+const trial = (i: number): TrialLabels => ({
+  sweep: "sw-promtool",
+  trial: `t-${i.toString(16).padStart(16, "0")}`,
+  optimizer: i % 2 ? "adam" : "sgd",
+  lr: "0.01",
+  momentum: i % 2 ? "none" : "0.9",
+  seed: String(i),
+});
+
+describe("metrics exposition", () => {
+  it("has a promtool that flags a misnamed metric (the check below is not vacuous)", async () => {
+    const bad = "# HELP x_total a gauge\n# TYPE x_total gauge\nx_total 1\n";
+    expect((await promtoolCheckMetrics(bad)).output).toMatch(/_total/);
+  });
+
+  it("passes `promtool check metrics` on a real /metrics scrape", async () => {
+    await run(PROMTOOL, ["--version"]);
+    const metrics = createWorkerMetrics({ pool: "cpu", worker: "it-1", graceMs: 60_000 });
+    const server = await startMetricsServer({ registry: metrics.registry, port: 0 });
+    try {
+      metrics.setBackend("cpu");
+      metrics.setSlots(2, 4);
+      for (let i = 0; i < 3; i++) {
+        const t = trial(i);
+        metrics.trialStarted(t, i === 2 ? 2 : 1);
+        if (i === 2) metrics.resumed(t, 1);
+        for (let epoch = 1; epoch <= 3; epoch++) {
+          metrics.epoch(t, {
+            epoch,
+            trainLoss: 1 / epoch,
+            valLoss: 1.1 / epoch,
+            trainMetric: 0.5 + epoch / 10,
+            valMetric: 0.45 + epoch / 10,
+            seconds: 0.01 * epoch,
+          });
+          metrics.checkpointWritten(t);
+        }
+      }
+      metrics.trialFinished(trial(0), "completed", 0.06);
+      metrics.trialFinished(trial(1), "diverged", 0.04);
+
+      const res = await fetch(server.url);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      for (const name of ["hypersweep_trial_loss", "hypersweep_trials_finished_total"]) {
+        expect(text).toContain(`# HELP ${name} `);
+      }
+      const { code, output } = await promtoolCheckMetrics(text);
+      expect(output).toBe("");
+      expect(code).toBe(0);
+    } finally {
+      await server.close();
+      metrics.stop();
+    }
+  });
+});
