@@ -1,0 +1,137 @@
+import type { EpochRecord, TrialConfig } from "../spec/types";
+import { currentBackend, initBackend } from "./backend";
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint, trialIdentity } from "./checkpoint";
+import type { PreparedData } from "./data/load";
+import { TrainingConfigError } from "./errors";
+import { LinearSgd } from "./linear";
+import { MlpTrainer } from "./mlp-trainer";
+import type { TrialModel } from "./model";
+import { Rng } from "./rng";
+
+export interface TrainOptions {
+  trial: TrialConfig;
+  data: PreparedData;
+  /** Checked before each epoch; on abort a checkpoint is written and the trial is `cancelled`. */
+  signal?: AbortSignal;
+  /** Called after each epoch, the diverging one included. */
+  onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /** Write a checkpoint every N epochs; 0/undefined: only on abort. */
+  checkpointEvery?: number;
+  onCheckpoint?: (bytes: Uint8Array, epoch: number) => Promise<void>;
+  /** Checkpoint bytes to continue from. */
+  resumeFrom?: Uint8Array;
+}
+
+export interface TrainResult {
+  status: "completed" | "diverged" | "cancelled";
+  /** Every epoch from 1, restored ones included; a diverging epoch's record may hold NaN/Infinity. */
+  records: EpochRecord[];
+  divergedAtEpoch?: number;
+  /** tfjs backend name, or "js" for the plain TypeScript linear model. */
+  backend: string;
+  resumedFromEpoch?: number;
+}
+
+function createModel(trial: TrialConfig, data: PreparedData, rng: Rng): TrialModel {
+  if (trial.model.type === "mlp") return new MlpTrainer(trial, data, rng);
+  const { optimizer: o } = trial;
+  if (data.task !== "regression") {
+    throw new TrainingConfigError("the linear model (SGDRegressor) needs a regression task");
+  }
+  if (o.name !== "sgd" || (o.momentum ?? 0) !== 0 || o.nesterov) {
+    throw new TrainingConfigError("the linear model supports plain sgd only (no momentum)");
+  }
+  return new LinearSgd(data, trial.model.alpha, o.learningRate);
+}
+
+function restore(model: TrialModel, trial: TrialConfig, bytes: Uint8Array) {
+  const ck = decodeCheckpoint(bytes);
+  if (
+    JSON.stringify(ck.identity) !== JSON.stringify(trialIdentity(trial)) ||
+    ck.model !== model.kind
+  ) {
+    throw new CheckpointError("checkpoint belongs to a different trial configuration");
+  }
+  model.importState(ck.arrays, ck.iterations);
+  return { rng: Rng.fromState(ck.rng), records: ck.records, epoch: ck.epoch };
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Trains one trial deterministically (same seed and backend, same curves). Divergence and
+ * cancellation are results, not exceptions; bad configs throw `TrainingConfigError`.
+ * @example const { status, records } = await trainTrial({ trial, data, onEpoch: heartbeat });
+ */
+export async function trainTrial(opts: TrainOptions): Promise<TrainResult> {
+  const { trial, data, signal } = opts;
+  if (currentBackend() === "cpu" && trial.model.type === "mlp") await initBackend("auto");
+  let rng = new Rng(trial.seed);
+  const model = createModel(trial, data, rng);
+  try {
+    let records: EpochRecord[] = [];
+    let start = 0;
+    if (opts.resumeFrom) ({ rng, records, epoch: start } = restore(model, trial, opts.resumeFrom));
+    const base = {
+      backend: model.backend,
+      ...(opts.resumeFrom ? { resumedFromEpoch: start } : {}),
+    };
+    const checkpoint = (epoch: number) => {
+      const state = model.exportState();
+      const bytes = encodeCheckpoint({
+        model: model.kind,
+        identity: trialIdentity(trial),
+        epoch,
+        rng: rng.state(),
+        records,
+        ...state,
+      });
+      return opts.onCheckpoint?.(bytes, epoch);
+    };
+    for (let epoch = start + 1; epoch <= trial.epochs; epoch++) {
+      await yieldToEventLoop();
+      if (signal?.aborted) {
+        await checkpoint(epoch - 1);
+        return { status: "cancelled", records, ...base };
+      }
+      const t0 = performance.now();
+      model.runEpoch(rng);
+      const m = model.evaluate();
+      const { finite: _f, ...metrics } = m;
+      const record: EpochRecord = { epoch, ...metrics, seconds: (performance.now() - t0) / 1000 };
+      records = [...records, record];
+      await opts.onEpoch?.(record);
+      if (!m.finite) return { status: "diverged", records, divergedAtEpoch: epoch, ...base };
+      if (opts.checkpointEvery && epoch % opts.checkpointEvery === 0) await checkpoint(epoch);
+    }
+    return { status: "completed", records, ...base };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** One trial of a pack, with its own callbacks and checkpoint. */
+export interface PackTrial {
+  trial: TrialConfig;
+  onEpoch?: TrainOptions["onEpoch"];
+  onCheckpoint?: TrainOptions["onCheckpoint"];
+  resumeFrom?: Uint8Array;
+}
+
+export type TrainPackOptions = Omit<
+  TrainOptions,
+  "trial" | "onEpoch" | "onCheckpoint" | "resumeFrom"
+> & {
+  trials: PackTrial[];
+};
+
+/**
+ * Trains trials that share data and model shape, each with its own records and checkpoints.
+ * Today K trials run one after another; the signature is ready for batching them on a GPU.
+ */
+export async function trainPack(opts: TrainPackOptions): Promise<TrainResult[]> {
+  const { trials, ...shared } = opts;
+  const results: TrainResult[] = [];
+  for (const t of trials) results.push(await trainTrial({ ...shared, ...t }));
+  return results;
+}

@@ -1,0 +1,122 @@
+import * as tf from "@tensorflow/tfjs";
+import type { TrialConfig } from "../spec/types";
+import { currentBackend } from "./backend";
+import type { PreparedData } from "./data/load";
+import { DenseStack } from "./mlp";
+import { type EpochMetrics, type NamedArray, type TrialModel, takeArray } from "./model";
+import { KerasOptimizer } from "./optimizers";
+import type { Rng } from "./rng";
+
+type Split = { x: tf.Tensor2D; y: tf.Tensor2D; labels?: tf.Tensor1D; n: number };
+
+function splitTensors(x: Float64Array, y: Float64Array, n: number, d: PreparedData): Split {
+  const xs = tf.tensor2d(Float32Array.from(x), [n, d.nFeatures]);
+  if (d.task === "regression") return { x: xs, y: tf.tensor2d(Float32Array.from(y), [n, 1]), n };
+  const labels = tf.tensor1d(Int32Array.from(y), "int32");
+  const y1 = tf.tidy(() => tf.oneHot(labels, d.numClasses!).toFloat() as tf.Tensor2D);
+  return { x: xs, y: y1, labels, n };
+}
+
+/**
+ * The Keras-semantics MLP trial: softmax + categorical cross-entropy (classification) or a
+ * linear output + MSE (regression), mini-batches of `batchSize` in a freshly shuffled order each
+ * epoch, and a Keras-formula optimizer. Cross-entropy is computed from logits, as Keras does for
+ * a softmax output layer, so it never takes log(0).
+ */
+export class MlpTrainer implements TrialModel {
+  readonly kind = "mlp";
+  readonly backend = currentBackend();
+  private readonly net: DenseStack;
+  private readonly opt: KerasOptimizer;
+  private readonly train: Split;
+  private readonly val: Split;
+
+  constructor(
+    private readonly trial: TrialConfig,
+    private readonly data: PreparedData,
+    rng: Rng,
+  ) {
+    if (trial.model.type !== "mlp") throw new Error("MlpTrainer needs an mlp model");
+    const out = data.task === "classification" ? data.numClasses! : 1;
+    this.net = new DenseStack(
+      [data.nFeatures, ...trial.model.hidden, out],
+      trial.model.activation,
+      rng,
+    );
+    this.opt = new KerasOptimizer(trial.optimizer, this.net.params);
+    this.train = splitTensors(data.xTrain, data.yTrain, data.nTrain, data);
+    this.val = splitTensors(data.xVal, data.yVal, data.nVal, data);
+  }
+
+  private loss(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+    if (this.data.task === "regression") return tf.losses.meanSquaredError(y, logits) as tf.Scalar;
+    return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+  }
+
+  runEpoch(rng: Rng): void {
+    const order = rng.permutation(this.train.n);
+    const bs = this.trial.batchSize;
+    for (let start = 0; start < order.length; start += bs) {
+      tf.tidy(() => {
+        const idx = tf.tensor1d(order.subarray(start, start + bs), "int32");
+        const xb = tf.gather(this.train.x, idx);
+        const yb = tf.gather(this.train.y, idx);
+        const { grads } = tf.variableGrads(() => this.loss(this.net.logits(xb), yb), this.net.params);
+        this.opt.apply(this.net.params.map((p) => grads[p.name]!));
+      });
+    }
+  }
+
+  /** Loss and metric over a whole split, from one forward pass. */
+  private lossAndMetric(s: Split): tf.Scalar[] {
+    const logits = this.net.logits(s.x);
+    const loss = this.loss(logits, s.y);
+    if (!s.labels) return [loss, loss];
+    return [loss, tf.mean(tf.equal(tf.argMax(logits, 1), s.labels).toFloat())];
+  }
+
+  /** One device read per epoch: four metrics and a weight check (`sum(w·0)` is NaN iff w is not finite). */
+  evaluate(): EpochMetrics {
+    const v = tf.tidy(() => {
+      const check = tf.addN(this.net.params.map((p) => tf.sum(tf.mul(p, 0))));
+      const parts = [this.train, this.val].flatMap((s) => this.lossAndMetric(s));
+      return tf.stack([...parts, check]);
+    });
+    const [trainLoss = 0, trainMetric = 0, valLoss = 0, valMetric = 0, check = 0] = v.dataSync();
+    v.dispose();
+    const finite = [trainLoss, valLoss, check].every(Number.isFinite);
+    return { trainLoss, valLoss, trainMetric, valMetric, finite };
+  }
+
+  exportState(): { arrays: NamedArray[]; iterations: number } {
+    const named: Array<[string, tf.Variable]> = [
+      ...this.net.params.map((p, i) => [`param/${i}`, p] as [string, tf.Variable]),
+      ...this.opt.namedSlots(),
+    ];
+    const arrays = named.map(([name, v]): NamedArray => {
+      const data = v.dataSync() as Float32Array;
+      return { name, dtype: "float32", shape: [...v.shape], data: Float32Array.from(data) };
+    });
+    return { arrays, iterations: this.opt.iterations };
+  }
+
+  importState(arrays: NamedArray[], iterations: number): void {
+    const named = [
+      ...this.net.params.map((p, i) => [`param/${i}`, p] as [string, tf.Variable]),
+      ...this.opt.namedSlots(),
+    ];
+    tf.tidy(() => {
+      for (const [name, v] of named) {
+        const a = takeArray(arrays, name, [...v.shape]);
+        v.assign(tf.tensor(Float32Array.from(a.data), v.shape, "float32"));
+      }
+    });
+    this.opt.iterations = iterations;
+  }
+
+  dispose(): void {
+    this.net.dispose();
+    this.opt.dispose();
+    for (const s of [this.train, this.val]) tf.dispose([s.x, s.y, ...(s.labels ? [s.labels] : [])]);
+  }
+}
