@@ -1,14 +1,20 @@
 import { Command } from "commander";
-import { exitCodeOf, reportError } from "./errors";
 import { registerDashboardsCommands } from "./commands/dashboards";
 import { registerStackCommands } from "./commands/stack";
+import { registerSweepCommands } from "./commands/sweeps";
+import { registerWorkerCommand } from "./commands/worker";
+import { exitCodeOf, reportError } from "./errors";
 
 const program = new Command("hypersweep")
-  .description("Distributed hyper-parameter sweeps on Temporal, TensorFlow.js, MinIO and Prometheus")
+  .description(
+    "Distributed hyper-parameter sweeps on Temporal, TensorFlow.js, MinIO and Prometheus",
+  )
   .option("--state-dir <dir>", "folder for the local stack's state (env HYPERSWEEP_STATE_DIR)")
   .showHelpAfterError();
 
 registerStackCommands(program);
+registerWorkerCommand(program);
+registerSweepCommands(program);
 registerDashboardsCommands(program);
 
 try {

@@ -1,5 +1,5 @@
 /** The JSON documents hypersweep writes to the bucket (see DESIGN.md, object layout). */
-import type { EpochRecord, ParamValue, TrialConfig, TrialStatus } from "../spec/types";
+import type { EpochRecord, Objective, ParamValue, TrialConfig, TrialStatus } from "../spec/types";
 
 /** `sweeps/<sweepId>/trials/<trialId>/curves.json`: one trial's full learning curves. */
 export interface TrialArtifact {
@@ -16,6 +16,8 @@ export interface TrialArtifact {
   attempts: number;
   /** Epochs a retry resumed from (one entry per resume). */
   resumedFromEpochs: number[];
+  /** Per attempt: the checkpoint epoch it resumed from and the last epoch it reached. */
+  attemptLog?: { attempt: number; resumedFromEpoch: number; reachedEpoch: number }[];
   /** Training backend actually used, e.g. `wasm`, `cpu`, `tensorflow-gpu`. */
   backend: string;
   durationSeconds: number;
@@ -41,10 +43,7 @@ export interface TrialSummary {
   error?: string;
 }
 
-export interface Objective {
-  metric: "valMetric" | "valLoss" | "trainMetric" | "trainLoss";
-  mode: "max" | "min";
-}
+export type { Objective } from "../spec/types";
 
 /** `sweeps/<sweepId>/summary.json`. */
 export interface SweepSummary {

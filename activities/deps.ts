@@ -1,0 +1,14 @@
+import type { WorkerMetrics } from "../metrics";
+import type { ArtifactStore } from "../storage/store";
+import type { DataCache } from "./data-cache";
+
+/** What the worker (the composition root) hands to its activities. */
+export interface ActivityDeps {
+  store: ArtifactStore;
+  metrics?: WorkerMetrics;
+  data: DataCache;
+  /** Backend already initialised by the worker, e.g. `wasm`. */
+  backend: string;
+  /** Aborted when the worker shuts down: running trials checkpoint and hand over to a retry. */
+  shutdown: AbortSignal;
+}

@@ -1,0 +1,94 @@
+import { expandTrials } from "../spec";
+import type { TrialArtifact, TrialSummary } from "../storage/artifacts";
+import { sweepKeys } from "../storage/keys";
+import type { ArtifactStore } from "../storage/store";
+import { buildSummary, leaderboardCsv, summarizeTrial } from "../storage/summary";
+import { latestCheckpoint, readAllTrials, readTrial, writeTrial } from "../storage/trials";
+import { decodeCheckpoint } from "../training";
+import type { RecordFailureInput, SummarizeInput } from "../workflows/definitions";
+
+/** Factory for the light activities on the sweep task queue. */
+export function createSweepActivities(deps: { store: ArtifactStore }) {
+  const { store } = deps;
+  return {
+    /** Writes `spec.json` (idempotent: same key, same content). */
+    async writeSweepSpec(input: { sweepId: string; spec: unknown }): Promise<string> {
+      const key = sweepKeys(input.sweepId).spec;
+      await store.putJson(key, input.spec);
+      return key;
+    },
+
+    /**
+     * Records a trial that exhausted its retries as `failed`, with the last error and whatever
+     * epochs its newest checkpoint holds. Never overwrites a finished trial.
+     */
+    async recordFailedTrial(input: RecordFailureInput): Promise<void> {
+      const existing = await readTrial(store, input.sweepId, input.trial.trialId);
+      if (existing && existing.status !== "failed" && existing.status !== "cancelled") return;
+      const artifact: TrialArtifact = {
+        sweepId: input.sweepId,
+        trialId: input.trial.trialId,
+        params: input.trial.params,
+        config: input.trial.config,
+        status: "failed",
+        records: await partialRecords(store, input.sweepId, input.trial.trialId),
+        attempts: input.attempts,
+        resumedFromEpochs: existing?.resumedFromEpochs ?? [],
+        backend: existing?.backend ?? "unknown",
+        durationSeconds: 0,
+        finishedAt: new Date().toISOString(),
+        error: input.error,
+      };
+      await writeTrial(store, artifact);
+    },
+
+    /**
+     * Writes `summary.json` and `leaderboard.csv` from the trials' artefacts. Trials with no
+     * artefact (never started because the sweep was cancelled) are listed as `cancelled`.
+     */
+    async summarizeSweep(input: SummarizeInput): Promise<{ summary: string; leaderboard: string }> {
+      const keys = sweepKeys(input.sweepId);
+      const mode = input.spec.dataset.task === "classification" ? "max" : "min";
+      const artefacts = new Map(
+        (await readAllTrials(store, input.sweepId)).map((a) => [a.trialId, a]),
+      );
+      const lines: TrialSummary[] = expandTrials(input.spec).map((trial) => {
+        const a = artefacts.get(trial.trialId);
+        if (a) return summarizeTrial(a, mode);
+        return {
+          trialId: trial.trialId,
+          params: trial.params,
+          status: "cancelled",
+          epochs: 0,
+          attempts: 0,
+          resumes: 0,
+        };
+      });
+      const summary = buildSummary(
+        {
+          sweepId: input.sweepId,
+          name: input.spec.name,
+          task: input.spec.dataset.task,
+          objective: input.spec.objective,
+          startedAt: input.startedAt,
+          finishedAt: input.finishedAt,
+          artefacts: { spec: keys.spec, summary: keys.summary, leaderboard: keys.leaderboard },
+        },
+        lines,
+      );
+      await store.putBytes(keys.leaderboard, leaderboardCsv(summary), "text/csv");
+      await store.putJson(keys.summary, summary);
+      return { summary: keys.summary, leaderboard: keys.leaderboard };
+    },
+  };
+}
+
+async function partialRecords(store: ArtifactStore, sweepId: string, trialId: string) {
+  const checkpoint = await latestCheckpoint(store, sweepId, trialId);
+  if (!checkpoint) return [];
+  try {
+    return decodeCheckpoint(checkpoint.bytes).records;
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,201 @@
+import { ApplicationFailure, CancelledFailure, Context } from "@temporalio/activity";
+import { trialLabelsOf } from "../metrics";
+import type { EpochRecord } from "../spec/types";
+import type { TrialArtifact } from "../storage/artifacts";
+import { sourceReader } from "../storage/datasets";
+import { latestCheckpoint, readTrial, saveCheckpoint, writeTrial } from "../storage/trials";
+import {
+  DataError,
+  decodeCheckpoint,
+  loadDataset,
+  trainTrial as runTraining,
+  TrainingConfigError,
+  type TrainResult,
+} from "../training";
+import type { TrainTrialInput, TrialOutcome } from "../workflows/definitions";
+import type { ActivityDeps } from "./deps";
+
+/** What each heartbeat carries; the next attempt reads the last one back. */
+export interface TrialHeartbeat {
+  epoch: number;
+  checkpointEpoch?: number;
+  resumedFromEpochs: number[];
+  attemptLog: AttemptRecord[];
+}
+
+/** Per attempt: where it resumed and how far it got (proves bounded re-training). */
+export interface AttemptRecord {
+  attempt: number;
+  resumedFromEpoch: number;
+  reachedEpoch: number;
+}
+
+function previousHeartbeat(): TrialHeartbeat | undefined {
+  const details = Context.current().info.heartbeatDetails as TrialHeartbeat | undefined;
+  return details && typeof details.epoch === "number" ? details : undefined;
+}
+
+function objectiveOf(records: EpochRecord[], metric: TrainTrialInput["objective"]["metric"]) {
+  const v = records.at(-1)?.[metric];
+  return v !== undefined && Number.isFinite(v) ? v : undefined;
+}
+
+export function outcomeOf(a: TrialArtifact, input: TrainTrialInput, reused: boolean): TrialOutcome {
+  const objective = objectiveOf(a.records, input.objective.metric);
+  return {
+    trialId: a.trialId,
+    status: a.status,
+    epochs: a.records.length,
+    ...(objective === undefined ? {} : { objective }),
+    attempts: a.attempts,
+    resumes: a.resumedFromEpochs.length,
+    reused,
+  };
+}
+
+async function loadData(deps: ActivityDeps, input: TrainTrialInput) {
+  const { dataset } = input.trial.config;
+  try {
+    return await deps.data.get(JSON.stringify(dataset), () =>
+      loadDataset(dataset, sourceReader(deps.store)),
+    );
+  } catch (error) {
+    if (error instanceof DataError) {
+      throw ApplicationFailure.create({
+        message: error.message,
+        type: "DataError",
+        nonRetryable: true,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Factory for the training activity; the worker supplies store, metrics and backend. */
+export function createTrainingActivities(deps: ActivityDeps) {
+  /**
+   * Trains one trial. Idempotent: if the trial's final curves are already in the bucket they are
+   * returned without training. Heartbeats every epoch (the heartbeat timeout is tens of seconds),
+   * checkpoints every `checkpointEvery` epochs and resumes from the newest checkpoint on a retry,
+   * so the final curve holds each epoch exactly once. Bad data is non-retryable; divergence is a
+   * result; workflow cancellation keeps the partial curve (status `cancelled`); worker shutdown
+   * checkpoints and fails retryably so another worker resumes.
+   */
+  async function trainTrial(input: TrainTrialInput): Promise<TrialOutcome> {
+    const ctx = Context.current();
+    const { sweepId, trial } = input;
+    const done = await readTrial(deps.store, sweepId, trial.trialId);
+    if (done && (done.status === "completed" || done.status === "diverged")) {
+      return outcomeOf(done, input, true);
+    }
+    const started = Date.now();
+    const labels = trialLabelsOf(sweepId, trial);
+    const attempt = ctx.info.attempt;
+    const data = await loadData(deps, input);
+    const checkpoint = usable(await latestCheckpoint(deps.store, sweepId, trial.trialId));
+    const prior = previousHeartbeat();
+    const hb: TrialHeartbeat = {
+      epoch: checkpoint?.epoch ?? 0,
+      resumedFromEpochs: [...(prior?.resumedFromEpochs ?? [])],
+      attemptLog: [...(prior?.attemptLog ?? [])],
+      ...(checkpoint ? { checkpointEpoch: checkpoint.epoch } : {}),
+    };
+    if (checkpoint) hb.resumedFromEpochs.push(checkpoint.epoch);
+    const current: AttemptRecord = {
+      attempt,
+      resumedFromEpoch: checkpoint?.epoch ?? 0,
+      reachedEpoch: hb.epoch,
+    };
+    hb.attemptLog.push(current);
+    ctx.heartbeat(hb);
+    deps.metrics?.trialStarted(labels, attempt);
+    if (attempt > 1) deps.metrics?.retry(labels);
+    if (checkpoint) deps.metrics?.resumed(labels, checkpoint.epoch);
+
+    const signal = AbortSignal.any([ctx.cancellationSignal, deps.shutdown]);
+    const result = await nonRetryableOnBadConfig(() =>
+      runTraining({
+        trial: trial.config,
+        data,
+        signal,
+        checkpointEvery: input.checkpointEvery,
+        ...(checkpoint ? { resumeFrom: checkpoint.bytes } : {}),
+        onEpoch: (record) => {
+          hb.epoch = record.epoch;
+          current.reachedEpoch = record.epoch;
+          ctx.heartbeat(hb);
+          deps.metrics?.epoch(labels, record);
+        },
+        onCheckpoint: async (bytes, epoch) => {
+          await saveCheckpoint(deps.store, sweepId, trial.trialId, epoch, bytes);
+          hb.checkpointEpoch = epoch;
+          ctx.heartbeat(hb);
+          deps.metrics?.checkpointWritten(labels);
+        },
+      }),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    if (result.status === "cancelled" && !ctx.cancellationSignal.aborted) {
+      throw ApplicationFailure.create({
+        message: `worker shutting down at epoch ${hb.epoch}; a retry resumes from epoch ${hb.checkpointEpoch ?? 0}`,
+        type: "WorkerShutdown",
+      });
+    }
+    const artifact = toArtifact(input, result, attempt, hb, seconds);
+    await writeTrial(deps.store, artifact);
+    deps.metrics?.trialFinished(labels, artifact.status, seconds);
+    if (result.status === "cancelled") throw new CancelledFailure("trial cancelled by the sweep");
+    return outcomeOf(artifact, input, false);
+  }
+  return { trainTrial };
+}
+
+/** A checkpoint that cannot be decoded is ignored: the trial restarts rather than failing forever. */
+function usable<T extends { bytes: Uint8Array }>(checkpoint: T | undefined): T | undefined {
+  if (!checkpoint) return undefined;
+  try {
+    decodeCheckpoint(checkpoint.bytes);
+    return checkpoint;
+  } catch {
+    return undefined;
+  }
+}
+
+async function nonRetryableOnBadConfig<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof TrainingConfigError || error instanceof DataError) {
+      throw ApplicationFailure.create({
+        message: error.message,
+        type: error instanceof DataError ? "DataError" : "InvalidTrialError",
+        nonRetryable: true,
+      });
+    }
+    throw error;
+  }
+}
+
+function toArtifact(
+  input: TrainTrialInput,
+  result: TrainResult,
+  attempt: number,
+  hb: TrialHeartbeat,
+  seconds: number,
+): TrialArtifact {
+  return {
+    sweepId: input.sweepId,
+    trialId: input.trial.trialId,
+    params: input.trial.params,
+    config: input.trial.config,
+    status: result.status,
+    ...(result.divergedAtEpoch === undefined ? {} : { divergedAtEpoch: result.divergedAtEpoch }),
+    records: result.records,
+    attempts: attempt,
+    resumedFromEpochs: hb.resumedFromEpochs,
+    attemptLog: hb.attemptLog,
+    backend: result.backend,
+    durationSeconds: seconds,
+    finishedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,201 @@
+import { type Command, InvalidArgumentError } from "commander";
+import type { HypersweepConfig } from "../../config";
+import { expandTrials, type SweepSpec, sweepIdFor } from "../../spec";
+import { loadSpecFile } from "../../spec/file";
+import type { SweepSummary } from "../../storage/artifacts";
+import { sourceReader } from "../../storage/datasets";
+import { sweepKeys } from "../../storage/keys";
+import { ArtifactStore } from "../../storage/store";
+import { configFrom } from "../context";
+import { EXIT_FAILED, UsageError } from "../errors";
+import { leaderboardText, trialsText } from "../format";
+import { resolveDataset, uploadDataset, validateData } from "../prepare";
+import { SweepClient } from "../sweep-client";
+import { waitForSweep } from "../wait";
+
+async function withClient<T>(
+  config: HypersweepConfig,
+  fn: (c: SweepClient) => Promise<T>,
+): Promise<T> {
+  const client = await SweepClient.connect(config);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+function print(json: boolean, value: unknown, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+/** Starts (or re-attaches to) a sweep and, with `wait`, follows it to the end. */
+export async function startSweep(
+  config: HypersweepConfig,
+  spec: SweepSpec,
+  opts: { wait: boolean; json: boolean; sweepId?: string; quiet?: boolean },
+): Promise<{ sweepId: string; summary?: SweepSummary }> {
+  const sweepId = opts.sweepId ?? sweepIdFor(spec);
+  return withClient(config, async (client) => {
+    const started = await client.start(sweepId, spec);
+    if (!opts.json && !opts.quiet) {
+      process.stderr.write(
+        started
+          ? `started sweep ${sweepId}\n`
+          : `sweep ${sweepId} is already running; following it\n`,
+      );
+    }
+    if (!opts.wait) return { sweepId };
+    await waitForSweep(client, sweepId, { progress: !opts.json && !opts.quiet });
+    const store = new ArtifactStore(config.s3);
+    const summary = await store.getJson<SweepSummary>(sweepKeys(sweepId).summary);
+    return { sweepId, summary };
+  });
+}
+
+async function runCommand(
+  file: string,
+  flags: { wait?: boolean; json?: boolean; dryRun?: boolean },
+  cmd: Command,
+) {
+  const { spec: raw, dir } = await loadSpecFile(file);
+  const config = configFrom(cmd);
+  const prepared = await resolveDataset(raw, dir);
+  if (flags.dryRun) {
+    const trials = expandTrials(prepared.spec);
+    print(
+      !!flags.json,
+      { sweepId: sweepIdFor(prepared.spec), trials },
+      () => `sweep ${sweepIdFor(prepared.spec)}: ${trials.length} trials\n${trialsText(trials)}`,
+    );
+    return;
+  }
+  const store = new ArtifactStore(config.s3);
+  await validateData(prepared, sourceReader(store, dir));
+  await store.ensureBucket();
+  await uploadDataset(store, prepared);
+  const { sweepId, summary } = await startSweep(config, prepared.spec, {
+    wait: !!flags.wait,
+    json: !!flags.json,
+  });
+  if (!summary) {
+    print(!!flags.json, { sweepId }, () => sweepId);
+    return;
+  }
+  print(!!flags.json, summary, () => leaderboardText(summary));
+  if (summary.counts.failed > 0) process.exitCode = EXIT_FAILED;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive integer");
+  return n;
+}
+
+export function registerSweepCommands(program: Command): void {
+  program
+    .command("run <spec>")
+    .description("validate a sweep spec (YAML/JSON), upload its data and start the sweep")
+    .option("--wait", "follow the sweep with a progress bar, then print the leaderboard")
+    .option("--json", "machine-readable output")
+    .option("--dry-run", "print the expanded trials and exit; starts nothing")
+    .action(runCommand);
+
+  program
+    .command("status <id>")
+    .description("progress of a sweep (counts, running trials and their epoch, best so far)")
+    .option("--json", "machine-readable output")
+    .action(async (id: string, flags: { json?: boolean }, cmd: Command) => {
+      const status = await withClient(configFrom(cmd), (c) => c.status(id));
+      print(!!flags.json, status, () => statusText(id, status));
+    });
+
+  for (const what of ["pause", "resume", "cancel"] as const) {
+    const help = {
+      pause: "start no new trials (running ones finish)",
+      resume: "resume a paused sweep",
+      cancel: "stop a sweep: running trials stop at their next epoch and keep their partial curves",
+    }[what];
+    program
+      .command(`${what} <id>`)
+      .description(help)
+      .action(async (id: string, _f: unknown, cmd: Command) => {
+        await withClient(configFrom(cmd), (c) => c.signal(id, what));
+        process.stdout.write(`${what} sent to sweep ${id}\n`);
+      });
+  }
+
+  program
+    .command("set-parallel <id> <n>")
+    .description("change a running sweep's maxParallel")
+    .action(async (id: string, n: string, _f: unknown, cmd: Command) => {
+      await withClient(configFrom(cmd), (c) => c.setMaxParallel(id, positiveInt(n)));
+      process.stdout.write(`maxParallel of ${id} set to ${n}\n`);
+    });
+
+  program
+    .command("retry <id>")
+    .description(
+      "re-run the failed and cancelled trials of a finished sweep (finished ones are reused)",
+    )
+    .option("--wait", "follow the sweep, then print the leaderboard")
+    .option("--json", "machine-readable output")
+    .action(async (id: string, flags: { wait?: boolean; json?: boolean }, cmd: Command) => {
+      const config = configFrom(cmd);
+      const store = new ArtifactStore(config.s3);
+      const spec = await store.tryGetJson<SweepSpec>(sweepKeys(id).spec);
+      if (!spec) throw new UsageError(`no sweep with id ${id} in bucket ${config.s3.bucket}`);
+      const { summary } = await startSweep(config, spec, {
+        wait: !!flags.wait,
+        json: !!flags.json,
+        sweepId: id,
+      });
+      if (summary) {
+        print(!!flags.json, summary, () => leaderboardText(summary));
+        if (summary.counts.failed > 0) process.exitCode = EXIT_FAILED;
+      } else print(!!flags.json, { sweepId: id }, () => id);
+    });
+
+  program
+    .command("results <id>")
+    .description("the leaderboard of a finished sweep")
+    .option("--format <format>", "json | csv | table", "table")
+    .action(async (id: string, flags: { format: string }, cmd: Command) => {
+      const store = new ArtifactStore(configFrom(cmd).s3);
+      const keys = sweepKeys(id);
+      if (flags.format === "csv") {
+        process.stdout.write(await missingAsUsage(id, () => store.getText(keys.leaderboard)));
+        return;
+      }
+      if (flags.format !== "json" && flags.format !== "table") {
+        throw new UsageError(`--format: must be json, csv or table (got ${flags.format})`);
+      }
+      const summary = await missingAsUsage(id, () => store.getJson<SweepSummary>(keys.summary));
+      print(flags.format === "json", summary, () => leaderboardText(summary, 1000));
+    });
+}
+
+async function missingAsUsage<T>(id: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if ((error as Error).name === "ObjectNotFoundError") {
+      throw new UsageError(`sweep ${id} has no results yet (not finished, or no such sweep)`);
+    }
+    throw error;
+  }
+}
+
+function statusText(id: string, status: Awaited<ReturnType<SweepClient["status"]>>): string {
+  if (status.state === "completed") {
+    const r = status.result;
+    return `${id}: completed — ${r.counts.completed} completed, ${r.counts.diverged} diverged, ${r.counts.failed} failed, ${r.counts.cancelled} cancelled (${r.reused} reused)`;
+  }
+  if (status.state !== "running") return `${id}: ${status.state} — ${status.message}`;
+  const p = status.progress;
+  const epochs = status.trials
+    .map((t) => `epoch ${t.epoch ?? 0} (attempt ${t.attempt})`)
+    .join(", ");
+  const best = p.best ? `; best ${p.best.trialId} = ${p.best.objective}` : "";
+  return `${id}: ${p.paused ? "paused" : p.cancelled ? "cancelling" : "running"} — ${p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled}/${p.total} done, ${p.running.length} running [${epochs}]${best}`;
+}

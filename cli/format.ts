@@ -1,0 +1,70 @@
+import type { TrialSpec } from "../spec/types";
+import type { SweepSummary, TrialSummary } from "../storage/artifacts";
+import type { SweepProgress } from "../workflows/definitions";
+
+function num(v: number | undefined, digits = 4): string {
+  if (v === undefined) return "-";
+  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
+    ? v.toExponential(2)
+    : v.toFixed(digits);
+}
+
+function paramText(params: TrialSummary["params"]): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+}
+
+/** A fixed-width text table. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** The leaderboard as printed after a sweep: best first. */
+export function leaderboardText(summary: SweepSummary, limit = 10): string {
+  const metric = summary.task === "classification" ? "val acc" : "val mse";
+  const rows = summary.leaderboard
+    .slice(0, limit)
+    .map((t, i) => [
+      String(i + 1),
+      t.status + (t.divergedAtEpoch ? `@${t.divergedAtEpoch}` : ""),
+      num(t.finalValMetric),
+      num(t.bestValMetric),
+      num(t.finalValLoss),
+      String(t.epochs),
+      paramText(t.params),
+    ]);
+  const counts = Object.entries(summary.counts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(", ");
+  const more =
+    summary.leaderboard.length > limit ? `\n… ${summary.leaderboard.length - limit} more` : "";
+  return `${summary.name} (${summary.sweepId}): ${counts}; wall time ${summary.wallSeconds.toFixed(1)} s\n${table(
+    ["#", "status", metric, `best ${metric}`, "val loss", "epochs", "params"],
+    rows,
+  )}${more}`;
+}
+
+export function trialsText(trials: TrialSpec[]): string {
+  return table(
+    ["#", "trial", "params"],
+    trials.map((t) => [String(t.index), t.trialId, paramText(t.params)]),
+  );
+}
+
+/** One progress line: a bar, counts and an ETA from the rate so far. */
+export function progressLine(p: SweepProgress, elapsedSeconds: number, width = 30): string {
+  const done = p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled;
+  const filled = p.total === 0 ? width : Math.round((done / p.total) * width);
+  const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
+  const rate = done > 0 ? elapsedSeconds / done : undefined;
+  const eta = rate === undefined ? "?" : `${Math.round(rate * (p.total - done))} s`;
+  const state = p.cancelled ? " cancelling" : p.paused ? " paused" : "";
+  return `${bar} ${done}/${p.total}  ✓${p.counts.completed} ↯${p.counts.diverged} ✗${p.counts.failed} ⊘${p.counts.cancelled}  running ${p.running.length}  ETA ${eta}${state}`;
+}

@@ -1,0 +1,68 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { basename, isAbsolute, resolve } from "node:path";
+import { datasetConfigOf, type SweepSpec } from "../spec";
+import { datasetKey, S3_SCHEME } from "../storage/keys";
+import type { ArtifactStore } from "../storage/store";
+import { DataError, loadDataset } from "../training";
+import { UsageError } from "./errors";
+
+/** A spec whose dataset points into the bucket, plus the local file to upload (if any). */
+export interface PreparedSpec {
+  spec: SweepSpec;
+  upload?: { localPath: string; key: string };
+}
+
+/**
+ * Resolves a local dataset path to its content-addressed bucket key, without uploading, so
+ * `--dry-run` shows the same trial ids a real run gets.
+ */
+export async function resolveDataset(spec: SweepSpec, specDir: string): Promise<PreparedSpec> {
+  const { path, s3: _s3, ...rest } = spec.dataset;
+  if (path === undefined) return { spec };
+  const localPath = isAbsolute(path) ? path : resolve(specDir, path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(localPath);
+  } catch (error) {
+    throw new UsageError(
+      `dataset.path: cannot read ${localPath} (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
+  }
+  const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+  const key = datasetKey(hash, basename(localPath));
+  return {
+    spec: { ...spec, dataset: { ...rest, s3: `${S3_SCHEME}${key}` } },
+    upload: { localPath, key },
+  };
+}
+
+/**
+ * Loads and validates the data exactly as a worker will, before any work is scheduled, so bad
+ * data fails here with the row and column named (exit code 2).
+ */
+export async function validateData(
+  prepared: PreparedSpec,
+  readText: (source: string) => Promise<string>,
+): Promise<void> {
+  const config = datasetConfigOf(prepared.spec.dataset);
+  const read = prepared.upload
+    ? (source: string) =>
+        source === config.source ? readFile(prepared.upload!.localPath, "utf8") : readText(source)
+    : readText;
+  try {
+    await loadDataset(config, read);
+  } catch (error) {
+    if (error instanceof DataError)
+      throw new UsageError(
+        `dataset ${prepared.upload?.localPath ?? config.source}: ${error.message}`,
+      );
+    throw error;
+  }
+}
+
+export async function uploadDataset(store: ArtifactStore, prepared: PreparedSpec): Promise<void> {
+  if (!prepared.upload) return;
+  const { key, localPath } = prepared.upload;
+  if (!(await store.exists(key))) await store.putBytes(key, await readFile(localPath), "text/csv");
+}

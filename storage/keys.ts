@@ -1,0 +1,51 @@
+/** The object layout of DESIGN.md: every key derives from sweep and trial ids, so retries overwrite. */
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+function checkId(kind: string, id: string): string {
+  if (!ID.test(id)) throw new Error(`invalid ${kind} id ${JSON.stringify(id)}`);
+  return id;
+}
+
+export function sweepPrefix(sweepId: string): string {
+  return `sweeps/${checkId("sweep", sweepId)}/`;
+}
+
+export function sweepKeys(sweepId: string) {
+  const root = sweepPrefix(sweepId);
+  return {
+    root,
+    spec: `${root}spec.json`,
+    summary: `${root}summary.json`,
+    leaderboard: `${root}leaderboard.csv`,
+    report: `${root}report/index.html`,
+    trialsPrefix: `${root}trials/`,
+  };
+}
+
+export function trialKeys(sweepId: string, trialId: string) {
+  const root = `${sweepPrefix(sweepId)}trials/${checkId("trial", trialId)}/`;
+  return {
+    root,
+    curves: `${root}curves.json`,
+    curvesCsv: `${root}curves.csv`,
+    checkpointsPrefix: `${root}checkpoints/`,
+    /** Zero-padded so that lexical order is epoch order. */
+    checkpoint: (epoch: number) =>
+      `${root}checkpoints/epoch-${String(epoch).padStart(6, "0")}.ckpt`,
+  };
+}
+
+/** Epoch of a checkpoint key, or undefined when the key is not one. */
+export function checkpointEpoch(key: string): number | undefined {
+  const m = /checkpoints\/epoch-(\d{6,})\.ckpt$/.exec(key);
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
+/** Content-addressed dataset upload: same bytes, same key (and so the same trial ids). */
+export function datasetKey(contentHash: string, fileName: string): string {
+  const safe = fileName.replace(/[^A-Za-z0-9._-]/g, "_");
+  return `datasets/${checkId("dataset", contentHash)}/${safe}`;
+}
+
+export const S3_SCHEME = "s3://";

@@ -1,0 +1,127 @@
+/** Pure: builds the sweep summary and leaderboard from trial artefacts. */
+import type { EpochRecord, TrialStatus } from "../spec/types";
+import type { Objective, SweepSummary, TrialArtifact, TrialSummary } from "./artifacts";
+
+function finite(v: number | undefined): number | undefined {
+  return v !== undefined && Number.isFinite(v) ? v : undefined;
+}
+
+function bestOf(records: EpochRecord[], mode: "max" | "min"): number | undefined {
+  let best: number | undefined;
+  for (const r of records) {
+    const v = finite(r.valMetric);
+    if (v !== undefined && (best === undefined || (mode === "max" ? v > best : v < best))) best = v;
+  }
+  return best;
+}
+
+/** The summary line of one trial; `metricMode` is max for accuracy, min for MSE. */
+export function summarizeTrial(a: TrialArtifact, metricMode: "max" | "min"): TrialSummary {
+  const last = a.records.at(-1);
+  const line: TrialSummary = {
+    trialId: a.trialId,
+    params: a.params,
+    status: a.status,
+    epochs: a.records.length,
+    attempts: a.attempts,
+    resumes: a.resumedFromEpochs.length,
+  };
+  const put = (key: keyof TrialSummary, v: number | undefined) => {
+    if (v !== undefined) (line as unknown as Record<string, number>)[key] = v;
+  };
+  put("finalTrainLoss", finite(last?.trainLoss));
+  put("finalValLoss", finite(last?.valLoss));
+  put("finalTrainMetric", finite(last?.trainMetric));
+  put("finalValMetric", finite(last?.valMetric));
+  put("bestValMetric", bestOf(a.records, metricMode));
+  put("divergedAtEpoch", a.divergedAtEpoch);
+  if (a.error) line.error = a.error;
+  return line;
+}
+
+const OBJECTIVE_FIELD: Record<Objective["metric"], keyof TrialSummary> = {
+  valMetric: "finalValMetric",
+  valLoss: "finalValLoss",
+  trainMetric: "finalTrainMetric",
+  trainLoss: "finalTrainLoss",
+};
+
+/** Completed trials first, best objective first; ties and the rest by trial id for stability. */
+export function rankTrials(lines: TrialSummary[], objective: Objective): TrialSummary[] {
+  const field = OBJECTIVE_FIELD[objective.metric];
+  const value = (t: TrialSummary) => {
+    const v = t.status === "completed" ? (t[field] as number | undefined) : undefined;
+    return v === undefined ? undefined : objective.mode === "max" ? -v : v;
+  };
+  return [...lines].sort((a, b) => {
+    const va = value(a);
+    const vb = value(b);
+    if (va !== undefined && vb !== undefined && va !== vb) return va - vb;
+    if ((va === undefined) !== (vb === undefined)) return va === undefined ? 1 : -1;
+    return a.trialId < b.trialId ? -1 : a.trialId > b.trialId ? 1 : 0;
+  });
+}
+
+export interface SummaryInput {
+  sweepId: string;
+  name: string;
+  task: "regression" | "classification";
+  objective: Objective;
+  startedAt: string;
+  finishedAt: string;
+  artefacts: SweepSummary["artefacts"];
+}
+
+export function buildSummary(input: SummaryInput, lines: TrialSummary[]): SweepSummary {
+  const counts: Record<TrialStatus, number> = {
+    completed: 0,
+    diverged: 0,
+    failed: 0,
+    cancelled: 0,
+  };
+  for (const l of lines) counts[l.status] += 1;
+  const wall = (Date.parse(input.finishedAt) - Date.parse(input.startedAt)) / 1000;
+  return {
+    sweepId: input.sweepId,
+    name: input.name,
+    task: input.task,
+    objective: input.objective,
+    total: lines.length,
+    counts,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    wallSeconds: Number.isFinite(wall) ? Math.max(0, wall) : 0,
+    leaderboard: rankTrials(lines, input.objective),
+    artefacts: input.artefacts,
+  };
+}
+
+function csvCell(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** `leaderboard.csv`: rank, id, status, every grid parameter, then the metrics. */
+export function leaderboardCsv(summary: SweepSummary): string {
+  const paramNames = [...new Set(summary.leaderboard.flatMap((t) => Object.keys(t.params)))].sort();
+  const metrics = [
+    "epochs",
+    "finalTrainLoss",
+    "finalValLoss",
+    "finalTrainMetric",
+    "finalValMetric",
+    "bestValMetric",
+    "divergedAtEpoch",
+    "attempts",
+    "resumes",
+    "error",
+  ] as const;
+  const header = ["rank", "trialId", "status", ...paramNames, ...metrics];
+  const rows = summary.leaderboard.map((t, i) =>
+    [i + 1, t.trialId, t.status, ...paramNames.map((p) => t.params[p]), ...metrics.map((m) => t[m])]
+      .map(csvCell)
+      .join(","),
+  );
+  return `${[header.join(","), ...rows].join("\n")}\n`;
+}

@@ -1,0 +1,114 @@
+import type { EpochRecord } from "../spec/types";
+import type { TrialArtifact } from "./artifacts";
+import { checkpointEpoch, trialKeys } from "./keys";
+import type { ArtifactStore } from "./store";
+
+/** Checkpoints kept per trial: the newest two, so a crash while writing one leaves the other. */
+const KEEP_CHECKPOINTS = 2;
+
+const CSV_COLUMNS: (keyof EpochRecord)[] = [
+  "epoch",
+  "trainLoss",
+  "valLoss",
+  "trainMetric",
+  "valMetric",
+  "seconds",
+];
+
+/** CSV of a trial's curves; non-finite values are written as `NaN`/`Infinity` verbatim. */
+export function curvesToCsv(records: EpochRecord[]): string {
+  const lines = [CSV_COLUMNS.join(",")];
+  for (const r of records) lines.push(CSV_COLUMNS.map((c) => String(r[c])).join(","));
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Writes `curves.csv` then `curves.json`. The JSON is the commit point: readers (and the
+ * idempotency check) only trust a trial whose `curves.json` exists. JSON turns non-finite
+ * numbers into `null`; `readTrial` turns them back into NaN.
+ */
+export async function writeTrial(store: ArtifactStore, artifact: TrialArtifact): Promise<void> {
+  const keys = trialKeys(artifact.sweepId, artifact.trialId);
+  await store.putBytes(keys.curvesCsv, curvesToCsv(artifact.records), "text/csv");
+  await store.putJson(keys.curves, artifact);
+}
+
+function reviveRecord(r: EpochRecord): EpochRecord {
+  const fix = (v: number | null) => (v === null ? Number.NaN : v);
+  return {
+    ...r,
+    trainLoss: fix(r.trainLoss),
+    valLoss: fix(r.valLoss),
+    trainMetric: fix(r.trainMetric),
+    valMetric: fix(r.valMetric),
+  };
+}
+
+export async function readTrial(
+  store: ArtifactStore,
+  sweepId: string,
+  trialId: string,
+): Promise<TrialArtifact | undefined> {
+  const artifact = await store.tryGetJson<TrialArtifact>(trialKeys(sweepId, trialId).curves);
+  if (!artifact) return undefined;
+  return { ...artifact, records: artifact.records.map(reviveRecord) };
+}
+
+/** Every trial artefact of a sweep (for summaries and reports). */
+export async function readAllTrials(
+  store: ArtifactStore,
+  sweepId: string,
+): Promise<TrialArtifact[]> {
+  const keys = (await store.list(`sweeps/${sweepId}/trials/`)).filter((k) =>
+    k.endsWith("/curves.json"),
+  );
+  const out: TrialArtifact[] = [];
+  for (const key of keys) {
+    const trialId = key.split("/").at(-2);
+    if (!trialId) continue;
+    const artifact = await readTrial(store, sweepId, trialId);
+    if (artifact) out.push(artifact);
+  }
+  return out;
+}
+
+/** Saves a checkpoint under its epoch and prunes all but the newest few. */
+export async function saveCheckpoint(
+  store: ArtifactStore,
+  sweepId: string,
+  trialId: string,
+  epoch: number,
+  bytes: Uint8Array,
+): Promise<void> {
+  const keys = trialKeys(sweepId, trialId);
+  await store.putBytes(keys.checkpoint(epoch), bytes, "application/octet-stream");
+  const all = await listCheckpoints(store, sweepId, trialId);
+  await store.remove(all.slice(0, Math.max(0, all.length - KEEP_CHECKPOINTS)).map((c) => c.key));
+}
+
+async function listCheckpoints(store: ArtifactStore, sweepId: string, trialId: string) {
+  const keys = await store.list(trialKeys(sweepId, trialId).checkpointsPrefix);
+  return keys
+    .map((key) => ({ key, epoch: checkpointEpoch(key) }))
+    .filter((c): c is { key: string; epoch: number } => c.epoch !== undefined)
+    .sort((a, b) => a.epoch - b.epoch);
+}
+
+/** The newest checkpoint of a trial, if any. */
+export async function latestCheckpoint(
+  store: ArtifactStore,
+  sweepId: string,
+  trialId: string,
+): Promise<{ epoch: number; bytes: Uint8Array } | undefined> {
+  const newest = (await listCheckpoints(store, sweepId, trialId)).at(-1);
+  if (!newest) return undefined;
+  return { epoch: newest.epoch, bytes: await store.getBytes(newest.key) };
+}
+
+export async function deleteCheckpoints(
+  store: ArtifactStore,
+  sweepId: string,
+  trialId: string,
+): Promise<void> {
+  await store.remove((await listCheckpoints(store, sweepId, trialId)).map((c) => c.key));
+}

@@ -1,0 +1,35 @@
+import { createRequire } from "node:module";
+import { Worker } from "@temporalio/worker";
+import { createSweepActivities } from "../activities/sweep-bookkeeping";
+import type { HypersweepConfig } from "../config";
+import { ArtifactStore } from "../storage/store";
+import { SWEEP_TASK_QUEUE } from "../workflows/definitions";
+import { connectWorker } from "./connection";
+
+const require = createRequire(import.meta.url);
+
+/** Where the workflow code lives; the worker bundles it for Temporal's sandbox. */
+export const WORKFLOWS_PATH = require.resolve("../workflows/index.ts");
+
+/**
+ * The orchestration process: runs sweep workflows and their light bookkeeping activities on
+ * `hypersweep-sweeps`, so orchestration never waits behind training.
+ */
+export async function runSweepWorker(config: HypersweepConfig, stop: AbortSignal): Promise<void> {
+  const store = new ArtifactStore(config.s3);
+  const connection = await connectWorker(config.temporal);
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: SWEEP_TASK_QUEUE,
+      workflowsPath: WORKFLOWS_PATH,
+      activities: createSweepActivities({ store }),
+    });
+    if (stop.aborted) worker.shutdown();
+    else stop.addEventListener("abort", () => worker.shutdown(), { once: true });
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The sweep's public surface: task queues, payload types, signals and queries, and the
+ * activity interfaces (declared here so workflow code never imports activity modules).
+ */
+import { defineQuery, defineSignal } from "@temporalio/workflow";
+import type { SweepSpec } from "../spec";
+import type { Objective, TrialSpec, TrialStatus } from "../spec/types";
+
+/** Sweep workflows and their light activities; never waits behind training. */
+export const SWEEP_TASK_QUEUE = "hypersweep-sweeps";
+
+/** Training activities of a pool run on `hypersweep-<pool>`. */
+export function poolTaskQueue(pool: string): string {
+  return `hypersweep-${pool}`;
+}
+
+/** Error types that no retry can fix: bad data, bad spec, bad trial settings. */
+export const NON_RETRYABLE_ERRORS = ["DataError", "SpecError", "InvalidTrialError"];
+
+export interface SweepWorkflowInput {
+  sweepId: string;
+  /** Validated spec with its dataset source already in the bucket (`s3://...`). */
+  spec: SweepSpec;
+  /** Start a continue-as-new once history passes this many events (tests lower it). */
+  historyLimit?: number;
+  /** Carried across continue-as-new; absent on the first run. */
+  state?: SweepState;
+}
+
+export interface StatusCounts {
+  completed: number;
+  diverged: number;
+  failed: number;
+  cancelled: number;
+}
+
+export interface TrialOutcome {
+  trialId: string;
+  status: TrialStatus;
+  epochs: number;
+  /** The spec's objective value at the last epoch (undefined when not finite). */
+  objective?: number;
+  attempts: number;
+  resumes: number;
+  /** True when the trial's curves were already in the bucket and nothing was trained. */
+  reused: boolean;
+  error?: string;
+}
+
+export interface SweepState {
+  nextIndex: number;
+  counts: StatusCounts;
+  reused: number;
+  best?: TrialOutcome;
+  paused: boolean;
+  cancelled: boolean;
+  maxParallel: number;
+  startedAt: string;
+  /** Runs of this workflow so far (continue-as-new count + 1). */
+  runs: number;
+  largestHistory: number;
+}
+
+export interface SweepProgress {
+  sweepId: string;
+  total: number;
+  started: number;
+  counts: StatusCounts;
+  reused: number;
+  running: string[];
+  paused: boolean;
+  cancelled: boolean;
+  maxParallel: number;
+  best?: TrialOutcome;
+  runs: number;
+  historyLength: number;
+}
+
+export interface SweepResult {
+  sweepId: string;
+  total: number;
+  counts: StatusCounts;
+  reused: number;
+  best?: TrialOutcome;
+  cancelled: boolean;
+  runs: number;
+  /** Largest history length any run of this sweep reached. */
+  largestHistory: number;
+  artefacts: { spec: string; summary: string; leaderboard: string };
+}
+
+export interface TrainTrialInput {
+  sweepId: string;
+  trial: TrialSpec;
+  checkpointEvery: number;
+  objective: Objective;
+  pool: string;
+}
+
+export interface RecordFailureInput {
+  sweepId: string;
+  trial: TrialSpec;
+  error: string;
+  attempts: number;
+}
+
+export interface SummarizeInput {
+  sweepId: string;
+  spec: SweepSpec;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** Training activities (pool task queues). */
+export interface TrainingActivities {
+  trainTrial(input: TrainTrialInput): Promise<TrialOutcome>;
+}
+
+/** Light bookkeeping activities (sweep task queue). */
+export interface SweepActivities {
+  writeSweepSpec(input: { sweepId: string; spec: SweepSpec }): Promise<string>;
+  recordFailedTrial(input: RecordFailureInput): Promise<void>;
+  summarizeSweep(input: SummarizeInput): Promise<{ summary: string; leaderboard: string }>;
+}
+
+export const progressQuery = defineQuery<SweepProgress>("progress");
+export const pauseSweepSignal = defineSignal("pause");
+export const resumeSweepSignal = defineSignal("resume");
+export const cancelSweepSignal = defineSignal("cancel");
+export const setMaxParallelSignal = defineSignal<[number]>("setMaxParallel");

@@ -1,0 +1,1 @@
+export { sweepWorkflow } from "./sweep";

@@ -1,0 +1,52 @@
+/** Pure bookkeeping of a sweep run: unit-testable, shared by the workflow and its tests. */
+import type { TrialStatus } from "../spec/types";
+import type { StatusCounts, SweepState, TrialOutcome } from "./definitions";
+
+export const DEFAULT_HISTORY_LIMIT = 3_000;
+
+export function emptyCounts(): StatusCounts {
+  return { completed: 0, diverged: 0, failed: 0, cancelled: 0 };
+}
+
+export function initialState(maxParallel: number, startedAt: string): SweepState {
+  return {
+    nextIndex: 0,
+    counts: emptyCounts(),
+    reused: 0,
+    paused: false,
+    cancelled: false,
+    maxParallel,
+    startedAt,
+    runs: 1,
+    largestHistory: 0,
+  };
+}
+
+/** True when `a` beats `b` on the objective (undefined objectives never win). */
+export function isBetter(
+  a: TrialOutcome,
+  b: TrialOutcome | undefined,
+  mode: "max" | "min",
+): boolean {
+  if (a.objective === undefined) return false;
+  if (b?.objective === undefined) return true;
+  return mode === "max" ? a.objective > b.objective : a.objective < b.objective;
+}
+
+/** Folds a finished trial into the state (counts, reuse, best so far). */
+export function recordOutcome(state: SweepState, outcome: TrialOutcome, mode: "max" | "min"): void {
+  state.counts[outcome.status as TrialStatus] += 1;
+  if (outcome.reused) state.reused += 1;
+  if (outcome.status === "completed" && isBetter(outcome, state.best, mode)) state.best = outcome;
+}
+
+export function finishedCount(counts: StatusCounts): number {
+  return counts.completed + counts.diverged + counts.failed + counts.cancelled;
+}
+
+/** A positive integer `maxParallel`, or an error message naming the field. */
+export function checkMaxParallel(value: unknown): string | undefined {
+  return Number.isInteger(value) && (value as number) >= 1
+    ? undefined
+    : "maxParallel: must be a positive integer";
+}
