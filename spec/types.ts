@@ -88,3 +88,92 @@ export interface TrialSpec {
   params: Record<string, ParamValue>;
   config: TrialConfig;
 }
+
+/** The keys a sweep grid may vary, in expansion order (first = outermost loop). */
+export type GridKey =
+  | "optimizer"
+  | "learningRate"
+  | "momentum"
+  | "nesterov"
+  | "beta1"
+  | "beta2"
+  | "epsilon"
+  | "rho"
+  | "initialAccumulatorValue"
+  | "seed";
+
+/** An optimizer hyper-parameter (every optimizer field but its name). */
+export type OptimizerSetting = Exclude<keyof OptimizerConfig, "name">;
+
+/** The grid: one list per key; a sweep is the cartesian product of its lists. */
+export interface GridSpec {
+  optimizer: OptimizerName[];
+  learningRate?: number[];
+  momentum?: number[];
+  nesterov?: boolean[];
+  beta1?: number[];
+  beta2?: number[];
+  epsilon?: number[];
+  rho?: number[];
+  initialAccumulatorValue?: number[];
+  seed: number[];
+}
+
+/** Drops every grid trial whose params match all of the rule's keys (value in the rule's list). */
+export type ExcludeRule = { [K in GridKey]?: NonNullable<GridSpec[K]> };
+
+/** One extra trial given explicitly; without `seed` it runs once per grid seed. */
+export type ExplicitTrial = { optimizer: OptimizerName; seed?: number } & {
+  [K in OptimizerSetting]?: OptimizerConfig[K];
+};
+
+/** Where the data lives, as written in the spec: a local path (relative to the spec file) or `s3://<key>`. */
+export type DatasetLocation = { path: string; s3?: undefined } | { s3: string; path?: undefined };
+
+/** The dataset section of a validated spec. */
+export type DatasetSpec = DatasetLocation & Omit<DatasetConfig, "source">;
+
+export interface TrainingSpec {
+  epochs: number;
+  batchSize: number;
+  /** Write a checkpoint every N epochs (does not change results, so not part of trial ids). */
+  checkpointEvery: number;
+}
+
+export type ObjectiveMetric = "valMetric" | "valLoss" | "trainMetric" | "trainLoss";
+
+/** What the leaderboard ranks by (the last epoch's value of `metric`). */
+export interface Objective {
+  metric: ObjectiveMetric;
+  mode: "max" | "min";
+}
+
+export interface RetrySpec {
+  maximumAttempts: number;
+  initialIntervalSeconds: number;
+  backoffCoefficient: number;
+  maximumIntervalSeconds: number;
+}
+
+export interface ExecutionSpec {
+  /** Worker pool; trials run on task queue `hypersweep-<pool>`. */
+  pool: string;
+  maxParallel: number;
+  retry: RetrySpec;
+  trialTimeoutMinutes: number;
+  heartbeatTimeoutSeconds: number;
+}
+
+/** A validated sweep spec, every default filled in (parsing it again yields the same value). */
+export interface SweepSpec {
+  name: string;
+  description?: string;
+  dataset: DatasetSpec;
+  model: ModelConfig;
+  training: TrainingSpec;
+  grid: GridSpec;
+  exclude: ExcludeRule[];
+  trials: ExplicitTrial[];
+  objective: Objective;
+  execution: ExecutionSpec;
+}

@@ -1,0 +1,155 @@
+import { z } from "zod";
+import { describe, isRecord } from "./errors";
+import {
+  nonNegativeNumber,
+  positiveInt,
+  positiveNumber,
+  seedInt,
+  slug,
+  uniqueList,
+} from "./fields";
+import type { DatasetSpec, SplitConfig, TrainingSpec } from "./types";
+
+/** Schemas of the spec's sections that stand alone (dataset, model, training, execution). */
+
+const column = z.string().min(1, "must not be empty");
+
+export const SplitShape = {
+  head: positiveInt.optional(),
+  random: z
+    .strictObject({
+      test: z.number().refine((v) => v > 0 && v < 1, "must be between 0 and 1 (exclusive)"),
+      seed: seedInt,
+    })
+    .optional(),
+};
+export const RandomSplitKeys = ["test", "seed"] as const;
+
+const SplitSchema = z.strictObject(SplitShape).transform((split, ctx): SplitConfig => {
+  if (split.head !== undefined && split.random !== undefined) {
+    ctx.addIssue({ code: "custom", message: "give either head or random, not both" });
+  } else if (split.head !== undefined) {
+    return { head: split.head };
+  } else if (split.random !== undefined) {
+    return { random: split.random };
+  } else {
+    ctx.addIssue({
+      code: "custom",
+      message: "must be {head: N} (first N rows train) or {random: {test: 0.3, seed: 42}}",
+    });
+  }
+  return z.NEVER;
+});
+
+export const DatasetShape = {
+  path: z
+    .string()
+    .min(1, "must not be empty")
+    .refine((v) => !v.startsWith("s3://"), "is a local path; put s3:// locations in dataset.s3")
+    .optional(),
+  s3: z
+    .string()
+    .regex(/^s3:\/\/[^/].*/, 'must be an s3:// key, e.g. "s3://datasets/bmi.csv"')
+    .optional(),
+  features: uniqueList(column, "must list at least one feature column"),
+  target: column,
+  task: z.enum(["regression", "classification"]),
+  numClasses: z
+    .number()
+    .refine((v) => Number.isSafeInteger(v) && v >= 2, "must be a whole number, at least 2")
+    .optional(),
+  split: SplitSchema,
+  standardize: z.boolean().default(false),
+};
+
+export const DatasetSchema = z
+  .strictObject(DatasetShape)
+  .superRefine((d, ctx) => {
+    if ((d.path === undefined) === (d.s3 === undefined)) {
+      const message = "give exactly one of path (a local file) or s3 (an s3:// key)";
+      ctx.addIssue({ code: "custom", message });
+    }
+    if (d.features.includes(d.target)) {
+      const message = `${JSON.stringify(d.target)} is the target, so it cannot also be a feature`;
+      ctx.addIssue({ code: "custom", path: ["target"], message });
+    }
+    if (d.numClasses !== undefined && d.task !== "classification") {
+      const message = "only applies to task: classification";
+      ctx.addIssue({ code: "custom", path: ["numClasses"], message });
+    }
+  })
+  .transform((d) => d as DatasetSpec);
+
+export const LinearShape = { type: z.literal("linear"), alpha: nonNegativeNumber.default(1e-4) };
+export const MlpShape = {
+  type: z.literal("mlp"),
+  hidden: z.array(positiveInt).min(1, "must list at least one hidden layer size"),
+  activation: z.enum(["relu", "tanh", "sigmoid", "elu", "linear"]).default("relu"),
+};
+
+export const ModelSchema = z.discriminatedUnion(
+  "type",
+  [z.strictObject(LinearShape), z.strictObject(MlpShape)],
+  {
+    error: (issue) => {
+      const type = isRecord(issue.input) ? issue.input.type : undefined;
+      return type === undefined
+        ? "is required: linear or mlp"
+        : `must be linear or mlp (got ${describe(type)})`;
+    },
+  },
+);
+
+export const TrainingShape = {
+  epochs: positiveInt,
+  batchSize: positiveInt.default(32),
+  checkpointEvery: positiveInt.optional(),
+};
+
+/** checkpointEvery defaults to 10, or to `epochs` for shorter runs. */
+export const TrainingSchema = z
+  .strictObject(TrainingShape)
+  .transform(({ epochs, batchSize, checkpointEvery }, ctx): TrainingSpec => {
+    if (checkpointEvery !== undefined && checkpointEvery > epochs) {
+      const message = `must be at most epochs (${epochs})`;
+      ctx.addIssue({ code: "custom", path: ["checkpointEvery"], message });
+    }
+    return { epochs, batchSize, checkpointEvery: checkpointEvery ?? Math.min(10, epochs) };
+  });
+
+export const RetryShape = {
+  maximumAttempts: positiveInt.default(5),
+  initialIntervalSeconds: positiveNumber.default(1),
+  backoffCoefficient: z
+    .number()
+    .refine((v) => v >= 1, "must be at least 1")
+    .default(2),
+  maximumIntervalSeconds: positiveNumber.default(30),
+};
+
+const RetrySchema = z.strictObject(RetryShape).superRefine((r, ctx) => {
+  if (r.maximumIntervalSeconds < r.initialIntervalSeconds) {
+    const message = `must be at least initialIntervalSeconds (${r.initialIntervalSeconds})`;
+    ctx.addIssue({ code: "custom", path: ["maximumIntervalSeconds"], message });
+  }
+});
+
+/** Temporal caps pending activities per workflow at 2,000. */
+export const MAX_PARALLEL = 2000;
+
+export const ExecutionShape = {
+  pool: slug.default("cpu"),
+  maxParallel: positiveInt
+    .refine((v) => v <= MAX_PARALLEL, `must be at most ${MAX_PARALLEL}`)
+    .default(8),
+  retry: RetrySchema.prefault({}),
+  trialTimeoutMinutes: positiveNumber.default(60),
+  heartbeatTimeoutSeconds: positiveNumber.default(30),
+};
+
+export const ExecutionSchema = z.strictObject(ExecutionShape).superRefine((e, ctx) => {
+  if (e.heartbeatTimeoutSeconds >= e.trialTimeoutMinutes * 60) {
+    const message = `must be shorter than trialTimeoutMinutes (${e.trialTimeoutMinutes} min)`;
+    ctx.addIssue({ code: "custom", path: ["heartbeatTimeoutSeconds"], message });
+  }
+});
