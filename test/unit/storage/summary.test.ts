@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import type { TrialArtifact } from "../../../storage/artifacts";
+import { checkpointEpoch, sweepKeys, trialKeys } from "../../../storage/keys";
+import { buildSummary, leaderboardCsv, rankTrials, summarizeTrial } from "../../../storage/summary";
+import { curvesToCsv } from "../../../storage/trials";
+
+function artifact(trialId: string, status: TrialArtifact["status"], vals: number[]): TrialArtifact {
+  return {
+    sweepId: "s-1",
+    trialId,
+    params: { learningRate: vals.length, optimizer: "sgd" },
+    config: {} as TrialArtifact["config"],
+    status,
+    records: vals.map((v, i) => ({
+      epoch: i + 1,
+      trainLoss: 1 / (i + 1),
+      valLoss: 2,
+      trainMetric: v,
+      valMetric: v,
+      seconds: 0.1,
+    })),
+    attempts: 2,
+    resumedFromEpochs: [1],
+    backend: "cpu",
+    durationSeconds: 1,
+    finishedAt: "2026-01-01T00:00:00.000Z",
+  };
+}
+
+describe("summary", () => {
+  it("summarises a trial's final and best validation metric", () => {
+    const line = summarizeTrial(artifact("t-a", "completed", [0.2, 0.8, 0.6]), "max");
+    expect(line).toMatchObject({
+      epochs: 3,
+      finalValMetric: 0.6,
+      bestValMetric: 0.8,
+      attempts: 2,
+      resumes: 1,
+    });
+    expect(summarizeTrial(artifact("t-a", "completed", [0.2, 0.8, 0.6]), "min").bestValMetric).toBe(
+      0.2,
+    );
+  });
+
+  it("drops non-finite values from the summary line", () => {
+    const a = artifact("t-n", "diverged", [0.3, Number.NaN]);
+    const line = summarizeTrial({ ...a, divergedAtEpoch: 2 }, "max");
+    expect(line.finalValMetric).toBeUndefined();
+    expect(line.bestValMetric).toBe(0.3);
+    expect(line.divergedAtEpoch).toBe(2);
+  });
+
+  it("ranks completed trials by objective, the rest after them", () => {
+    const lines = [
+      summarizeTrial(artifact("t-c", "diverged", [0.99]), "max"),
+      summarizeTrial(artifact("t-b", "completed", [0.5]), "max"),
+      summarizeTrial(artifact("t-a", "completed", [0.7]), "max"),
+    ];
+    expect(rankTrials(lines, { metric: "valMetric", mode: "max" }).map((l) => l.trialId)).toEqual([
+      "t-a",
+      "t-b",
+      "t-c",
+    ]);
+    expect(rankTrials(lines, { metric: "valMetric", mode: "min" }).map((l) => l.trialId)).toEqual([
+      "t-b",
+      "t-a",
+      "t-c",
+    ]);
+  });
+
+  it("builds counts, wall time and a CSV leaderboard with one row per trial", () => {
+    const lines = ["t-1", "t-2"].map((id, i) =>
+      summarizeTrial(artifact(id, i ? "failed" : "completed", [0.4]), "max"),
+    );
+    const summary = buildSummary(
+      {
+        sweepId: "s-1",
+        name: "demo",
+        task: "classification",
+        objective: { metric: "valMetric", mode: "max" },
+        startedAt: "2026-01-01T00:00:00.000Z",
+        finishedAt: "2026-01-01T00:01:30.000Z",
+        artefacts: { spec: "a", summary: "b", leaderboard: "c" },
+      },
+      lines,
+    );
+    expect(summary.counts).toEqual({ completed: 1, diverged: 0, failed: 1, cancelled: 0 });
+    expect(summary.wallSeconds).toBe(90);
+    const csv = leaderboardCsv(summary).trim().split("\n");
+    expect(csv).toHaveLength(3);
+    expect(csv[0]).toBe(
+      "rank,trialId,status,learningRate,optimizer,epochs,finalTrainLoss,finalValLoss,finalTrainMetric,finalValMetric,bestValMetric,divergedAtEpoch,attempts,resumes,error",
+    );
+    expect(csv[1]).toMatch(/^1,t-1,completed,1,sgd,1,/);
+  });
+
+  it("writes curves CSV with one row per epoch", () => {
+    const csv = curvesToCsv(artifact("t-a", "completed", [0.1, 0.2]).records)
+      .trim()
+      .split("\n");
+    expect(csv).toEqual([
+      "epoch,trainLoss,valLoss,trainMetric,valMetric,seconds",
+      "1,1,2,0.1,0.1,0.1",
+      "2,0.5,2,0.2,0.2,0.1",
+    ]);
+  });
+});
+
+describe("object layout", () => {
+  it("derives every key from sweep and trial ids", () => {
+    expect(sweepKeys("s-1").summary).toBe("sweeps/s-1/summary.json");
+    const t = trialKeys("s-1", "t-0123");
+    expect(t.curves).toBe("sweeps/s-1/trials/t-0123/curves.json");
+    expect(t.checkpoint(7)).toBe("sweeps/s-1/trials/t-0123/checkpoints/epoch-000007.ckpt");
+    expect(checkpointEpoch(t.checkpoint(120))).toBe(120);
+    expect(checkpointEpoch("sweeps/s-1/trials/t/curves.json")).toBeUndefined();
+  });
+
+  it("rejects ids that could escape their prefix", () => {
+    expect(() => sweepKeys("../x")).toThrow(/invalid sweep id/);
+    expect(() => trialKeys("s", "a/b")).toThrow(/invalid trial id/);
+  });
+});
