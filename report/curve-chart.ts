@@ -1,0 +1,182 @@
+/** The Vega-Lite spec of one small-multiple panel: mean lines, min–max bands, divergence marks. */
+import type { TopLevelSpec } from "vega-lite";
+import { CHART_CONFIG } from "./render";
+import { type DivergedMark, groupBy, type PanelData } from "./series";
+
+export const SPLIT_COLORS = { train: "#4c78a8", validation: "#f58518" } as const;
+/** Tableau 10 without its red, which is kept for divergence. */
+export const CONFIG_COLORS = [
+  "#4c78a8",
+  "#f58518",
+  "#54a24b",
+  "#b279a2",
+  "#72b7b2",
+  "#eeca3b",
+  "#9d755d",
+  "#ff9da6",
+  "#79706e",
+  "#bab0ac",
+];
+export const DIVERGED_COLOR = "#c62828";
+/** Validation dashed when colour already encodes the configuration. */
+export const SPLIT_DASHES = { train: [1, 0], validation: [5, 3] } as const;
+
+export interface CurveChartInput {
+  data: PanelData;
+  yTitle: string;
+  yDomain: [number, number];
+  logScale: boolean;
+  epochs: number;
+  /** `split`: one configuration per panel; `config`: colour per config, dash per split. */
+  colorBy: "split" | "config";
+  configs: string[];
+  width: number;
+  height: number;
+}
+
+/** One panel's spec; all panels of a grid get the same domains, so they compare at a glance. */
+export function curveChartSpec(input: CurveChartInput): TopLevelSpec {
+  const x = {
+    field: "epoch",
+    type: "quantitative",
+    title: "epoch",
+    scale: { domain: [1, input.epochs], nice: false },
+    axis: { format: "d", tickCount: 5 },
+  } as const;
+  const y = {
+    type: "quantitative",
+    title: input.yTitle,
+    scale: { type: input.logScale ? "log" : "linear", domain: input.yDomain, nice: false },
+    axis: { tickCount: 5, format: input.logScale ? "~e" : "~g" },
+  } as const;
+  const color = colorEncoding(input);
+  const line = { x, y: { ...y, field: "mean" }, color, detail: { field: "key" }, ...dash(input) };
+  const layers: object[] = [
+    {
+      transform: [{ filter: "!datum.diverged" }],
+      mark: { type: "area", opacity: 0.2, clip: true },
+      encoding: {
+        x,
+        y: { ...y, field: "lo" },
+        y2: { field: "hi" },
+        color,
+        detail: { field: "key" },
+      },
+    },
+    {
+      transform: [{ filter: "!datum.diverged" }],
+      mark: { type: "line", strokeWidth: 1.6, clip: true },
+      encoding: line,
+    },
+    {
+      transform: [{ filter: "datum.diverged" }],
+      mark: { type: "line", strokeWidth: 1, opacity: 0.75, clip: true },
+      encoding: line,
+    },
+  ];
+  if (input.data.marks.length) layers.push(...markLayers(input, x, y));
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    width: input.width,
+    height: input.height,
+    config: CHART_CONFIG,
+    data: { values: input.data.rows },
+    layer: layers,
+  } as TopLevelSpec;
+}
+
+function colorEncoding(input: CurveChartInput) {
+  const splitMode = input.colorBy === "split";
+  return {
+    field: splitMode ? "split" : "config",
+    type: "nominal",
+    legend: null,
+    scale: splitMode
+      ? { domain: ["train", "validation"], range: [SPLIT_COLORS.train, SPLIT_COLORS.validation] }
+      : { domain: input.configs, range: CONFIG_COLORS },
+  } as const;
+}
+
+function dash(input: CurveChartInput) {
+  if (input.colorBy === "split") return {};
+  const range = [SPLIT_DASHES.train, SPLIT_DASHES.validation];
+  return {
+    strokeDash: {
+      field: "split",
+      type: "nominal",
+      legend: null,
+      scale: { domain: ["train", "validation"], range },
+    },
+  };
+}
+
+/** A × where each diverged trial stops; one label per configuration with the epoch(s). */
+function markLayers(input: CurveChartInput, x: object, y: object): object[] {
+  const [lo, hi] = input.yDomain;
+  const clamp = (v: number) => Math.min(hi, Math.max(lo, v));
+  const crosses = input.data.marks.map((m) => ({ epoch: m.epoch, value: clamp(m.value ?? hi) }));
+  const at = { x, y: { ...y, field: "value" } };
+  return [
+    {
+      name: "diverged",
+      data: { values: crosses },
+      mark: {
+        type: "point",
+        shape: "cross",
+        angle: 45,
+        filled: true,
+        size: 70,
+        color: DIVERGED_COLOR,
+      },
+      encoding: at,
+    },
+    ...labelLayers(
+      input,
+      groupBy(input.data.marks, (m) => m.config),
+      clamp,
+      at,
+    ),
+  ];
+}
+
+function labelLayers(
+  input: CurveChartInput,
+  byConfig: Map<string, DivergedMark[]>,
+  clamp: (v: number) => number,
+  at: object,
+): object[] {
+  const [lo, hi] = input.yDomain;
+  const scale = (v: number) => (input.logScale ? Math.log10(v) : v);
+  const labels = [...byConfig.values()].map((marks) => {
+    const first = marks.reduce((a, b) => (b.epoch < a.epoch ? b : a));
+    const epochs = marks.map((m) => m.divergedAt);
+    const [from, to] = [Math.min(...epochs), Math.max(...epochs)];
+    const when = from === to ? `${from}` : `${from}–${to}`;
+    const value = clamp(first.value ?? hi);
+    return {
+      epoch: first.epoch,
+      value,
+      label: `${marks.length > 1 ? `${marks.length} ` : ""}diverged @ ${when}`,
+      // Labels stay inside the plot so every panel keeps the same size.
+      right: first.epoch > input.epochs * 0.6,
+      below: (scale(value) - scale(lo)) / (scale(hi) - scale(lo)) > 0.85,
+    };
+  });
+  const layers = [false, true].flatMap((right) =>
+    [false, true].map((below) => ({
+      name: `diverged_label_${right ? "r" : "l"}${below ? "b" : "a"}`,
+      data: { values: labels.filter((v) => v.right === right && v.below === below) },
+      mark: {
+        type: "text",
+        align: right ? "right" : "left",
+        dx: right ? -8 : 8,
+        dy: below ? 12 : -8,
+        fontSize: 10,
+        fontWeight: 600,
+        color: DIVERGED_COLOR,
+      },
+      encoding: { ...at, text: { field: "label" } },
+    })),
+  );
+  return layers.filter((layer) => layer.data.values.length > 0);
+}

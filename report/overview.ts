@@ -1,0 +1,36 @@
+/** The page header: what the sweep was, how long it took, how its trials ended. */
+import type { SweepSummary, TrialArtifact } from "../storage/artifacts";
+import { escapeHtml, formatDuration, formatNumber } from "./format";
+
+/** Title, ids and one stat card per fact (wall time, counts by status, retries, resumes). */
+export function overview(summary: SweepSummary, trials: TrialArtifact[], fixed: string): string {
+  const retries = trials.reduce((s, t) => s + Math.max(0, t.attempts - 1), 0);
+  const resumes = trials.reduce((s, t) => s + t.resumedFromEpochs.length, 0);
+  const backends = [...new Set(trials.map((t) => t.backend))].join(", ") || "—";
+  const objective = `${summary.objective.mode} ${summary.objective.metric}`;
+  const stat = (key: string, value: string, attrs = "") =>
+    `<div class="stat"${attrs}><span class="k">${escapeHtml(key)}</span><span class="v">${escapeHtml(value)}</span></div>`;
+  const counts = Object.entries(summary.counts).map(([status, n]) =>
+    stat(status, String(n), ` data-status="${escapeHtml(status)}"`),
+  );
+  const best = summary.leaderboard[0];
+  const bestText = best?.finalValMetric !== undefined ? formatNumber(best.finalValMetric) : "—";
+  return `<header>
+<h1>${escapeHtml(summary.name)}</h1>
+<p class="sub">Sweep <code>${escapeHtml(summary.sweepId)}</code> · ${escapeHtml(summary.task)} · objective ${escapeHtml(objective)} · ${escapeHtml(formatTime(summary.startedAt))} → ${escapeHtml(formatTime(summary.finishedAt))}${fixed ? ` · fixed: ${escapeHtml(fixed)}` : ""}</p>
+</header>
+<div class="stats" data-stats>
+${stat("trials", String(summary.total))}
+${stat("wall time", formatDuration(summary.wallSeconds), " data-wall")}
+${counts.join("\n")}
+${stat("retries", String(retries), " data-retries-total")}
+${stat("resumes", String(resumes), " data-resumes-total")}
+${stat("best val", bestText)}
+${stat("backend", backends)}
+</div>`;
+}
+
+function formatTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toISOString().replace("T", " ").slice(0, 19);
+}
