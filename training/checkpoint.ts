@@ -33,10 +33,14 @@ export const trialIdentity = (t: TrialConfig): TrialIdentity => ({
   seed: t.seed,
 });
 
-/** JSON has no NaN/Infinity; a diverging record may hold them, so they travel as strings. */
-const NONFINITE = new Set(["NaN", "Infinity", "-Infinity"]);
+/** JSON has no NaN/Infinity/-0; a diverging record may hold them, so they travel as strings. */
+const NONFINITE = new Set(["NaN", "Infinity", "-Infinity", "-0"]);
 const replacer = (_k: string, v: unknown) =>
-  typeof v === "number" && !Number.isFinite(v) ? String(v) : v;
+  typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0))
+    ? Object.is(v, -0)
+      ? "-0"
+      : String(v)
+    : v;
 const reviver = (_k: string, v: unknown) =>
   typeof v === "string" && NONFINITE.has(v) ? Number(v) : v;
 

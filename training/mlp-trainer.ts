@@ -61,7 +61,10 @@ export class MlpTrainer implements TrialModel {
         const idx = tf.tensor1d(order.subarray(start, start + bs), "int32");
         const xb = tf.gather(this.train.x, idx);
         const yb = tf.gather(this.train.y, idx);
-        const { grads } = tf.variableGrads(() => this.loss(this.net.logits(xb), yb), this.net.params);
+        const { grads } = tf.variableGrads(
+          () => this.loss(this.net.logits(xb), yb),
+          this.net.params,
+        );
         this.opt.apply(this.net.params.map((p) => grads[p.name]!));
       });
     }
