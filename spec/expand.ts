@@ -1,5 +1,5 @@
-import { canonicalJson, sha256Hex } from "./canonical";
 import { appliesTo, GRID_KEYS, resolveOptimizer } from "./optimizer-defaults";
+import { trialIdHasher } from "./trial-id";
 import type {
   DatasetConfig,
   DatasetSpec,
@@ -100,7 +100,8 @@ function* candidates(spec: Expandable): Generator<Candidate> {
   for (const source of [gridParams(spec), explicitParams(spec)]) {
     for (const params of source) {
       const optimizer = resolveOptimizer(params.optimizer, params as Partial<OptimizerConfig>);
-      const key = `${canonicalJson(optimizer)}|${params.seed}`;
+      // resolveOptimizer always builds keys in the same order, so plain JSON is a faithful key.
+      const key = `${JSON.stringify(optimizer)}|${params.seed}`;
       if (seen.has(key)) continue;
       seen.add(key);
       yield { params, optimizer, seed: params.seed };
@@ -135,14 +136,6 @@ export function datasetConfigOf(dataset: DatasetSpec): DatasetConfig {
   return { source: (path ?? s3) as string, ...rest };
 }
 
-/**
- * A trial's stable id: `t-` + 16 hex of SHA-256 over its canonical config. Settings that do not
- * change results (checkpointEvery, execution) are not part of a TrialConfig, so not of the id.
- */
-export function trialIdOf(config: TrialConfig): string {
-  return `t-${sha256Hex(`hypersweep/trial/v1\n${canonicalJson(config)}`).slice(0, 16)}`;
-}
-
 /** A half-open slice `[start, end)` of the expanded trials, for expanding a big sweep in shards. */
 export interface TrialRange {
   start?: number;
@@ -166,6 +159,7 @@ export function expandTrials(spec: SweepSpec, range: TrialRange = {}): TrialSpec
   const end = range.end ?? Number.POSITIVE_INFINITY;
   const dataset = datasetConfigOf(spec.dataset);
   const { epochs, batchSize } = spec.training;
+  const idOf = trialIdHasher({ dataset, model: spec.model, epochs, batchSize });
   const trials: TrialSpec[] = [];
   let index = 0;
   for (const { params, optimizer, seed } of candidates(spec)) {
@@ -179,7 +173,7 @@ export function expandTrials(spec: SweepSpec, range: TrialRange = {}): TrialSpec
         batchSize,
         seed,
       };
-      trials.push({ trialId: trialIdOf(config), index, params, config });
+      trials.push({ trialId: idOf(optimizer, seed), index, params, config });
     }
     index++;
   }

@@ -3,29 +3,38 @@ import { describe } from "./errors";
 import { OPTIMIZER_NAMES } from "./optimizer-defaults";
 import type { OptimizerName } from "./types";
 
-/** Field schemas with the messages users see. zod's number already rejects NaN and ±Infinity. */
-export const positiveNumber = z.number().refine((v) => v > 0, "must be a positive number");
+/**
+ * A check's message. `abort` keeps a bad value from reaching the checks of the objects around
+ * it (zod runs those after non-aborting refinements), so cross-field checks see valid data only.
+ */
+export function must(message: string): { error: string; abort: true } {
+  return { error: message, abort: true };
+}
 
-export const nonNegativeNumber = z.number().refine((v) => v >= 0, "must be zero or more");
+/** Field schemas with the messages users see. zod's number already rejects NaN and ±Infinity. */
+export const positiveNumber = z.number().refine((v) => v > 0, must("must be a positive number"));
+
+export const nonNegativeNumber = z.number().refine((v) => v >= 0, must("must be zero or more"));
 
 /** Momentum, betas, rho: a fraction in [0, 1). */
 export const fraction = z
   .number()
-  .refine((v) => v >= 0 && v < 1, "must be at least 0 and less than 1");
+  .refine((v) => v >= 0 && v < 1, must("must be at least 0 and less than 1"));
 
 export const positiveInt = z
   .number()
-  .refine((v) => Number.isSafeInteger(v) && v >= 1, "must be a whole number, at least 1");
+  .refine((v) => Number.isSafeInteger(v) && v >= 1, must("must be a whole number, at least 1"));
 
 export const seedInt = z
   .number()
-  .refine((v) => Number.isSafeInteger(v) && v >= 0, "must be a whole number, 0 or more");
+  .refine((v) => Number.isSafeInteger(v) && v >= 0, must("must be a whole number, 0 or more"));
 
 export const optimizerName = z
   .string()
   .refine((v) => (OPTIMIZER_NAMES as readonly string[]).includes(v), {
     error: (issue) =>
       `unknown optimizer ${describe(issue.input)}; allowed: ${OPTIMIZER_NAMES.join(", ")}`,
+    abort: true,
   })
   .transform((v) => v as OptimizerName);
 
@@ -34,7 +43,9 @@ export const slug = z
   .string()
   .regex(
     /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/,
-    "must be lowercase letters, digits and dashes (at most 48, not starting or ending with a dash)",
+    must(
+      "must be lowercase letters, digits and dashes (at most 48, not starting or ending with a dash)",
+    ),
   );
 
 /** Items equal by value, for duplicate detection (0.1 and 1e-1 are the same). */
@@ -53,13 +64,14 @@ function duplicatesIn(values: readonly unknown[]): Array<[index: number, first: 
 export function uniqueList<T extends z.ZodType>(item: T, emptyMessage: string) {
   return z
     .array(item)
-    .min(1, emptyMessage)
+    .min(1, must(emptyMessage))
     .superRefine((values, ctx) => {
       for (const [index, first] of duplicatesIn(values)) {
         ctx.addIssue({
           code: "custom",
           path: [index],
           message: `duplicate value ${describe(values[index])} (already at index ${first})`,
+          continue: false,
         });
       }
     });

@@ -13,7 +13,6 @@ export {
   type TrialRange,
   trialAt,
   trialCountBound,
-  trialIdOf,
 } from "./expand";
 export {
   appliesTo,
@@ -27,4 +26,5 @@ export { parseSpec, withSeeds } from "./parse";
 export { objectiveOf, SweepSpecSchema } from "./schema";
 export { MAX_PARALLEL } from "./sections";
 export { sweepIdFor } from "./sweep-id";
+export { trialIdHasher, trialIdOf } from "./trial-id";
 export type * from "./types";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { describe, isRecord } from "./errors";
 import {
+  must,
   nonNegativeNumber,
   positiveInt,
   positiveNumber,
@@ -12,13 +13,13 @@ import type { DatasetSpec, SplitConfig, TrainingSpec } from "./types";
 
 /** Schemas of the spec's sections that stand alone (dataset, model, training, execution). */
 
-const column = z.string().min(1, "must not be empty");
+const column = z.string().min(1, must("must not be empty"));
 
 export const SplitShape = {
   head: positiveInt.optional(),
   random: z
     .strictObject({
-      test: z.number().refine((v) => v > 0 && v < 1, "must be between 0 and 1 (exclusive)"),
+      test: z.number().refine((v) => v > 0 && v < 1, must("must be between 0 and 1 (exclusive)")),
       seed: seedInt,
     })
     .optional(),
@@ -44,19 +45,22 @@ const SplitSchema = z.strictObject(SplitShape).transform((split, ctx): SplitConf
 export const DatasetShape = {
   path: z
     .string()
-    .min(1, "must not be empty")
-    .refine((v) => !v.startsWith("s3://"), "is a local path; put s3:// locations in dataset.s3")
+    .min(1, must("must not be empty"))
+    .refine(
+      (v) => !v.startsWith("s3://"),
+      must("is a local path; put s3:// locations in dataset.s3"),
+    )
     .optional(),
   s3: z
     .string()
-    .regex(/^s3:\/\/[^/].*/, 'must be an s3:// key, e.g. "s3://datasets/bmi.csv"')
+    .regex(/^s3:\/\/[^/].*/, must('must be an s3:// key, e.g. "s3://datasets/bmi.csv"'))
     .optional(),
   features: uniqueList(column, "must list at least one feature column"),
   target: column,
   task: z.enum(["regression", "classification"]),
   numClasses: z
     .number()
-    .refine((v) => Number.isSafeInteger(v) && v >= 2, "must be a whole number, at least 2")
+    .refine((v) => Number.isSafeInteger(v) && v >= 2, must("must be a whole number, at least 2"))
     .optional(),
   split: SplitSchema,
   standardize: z.boolean().default(false),
@@ -83,7 +87,7 @@ export const DatasetSchema = z
 export const LinearShape = { type: z.literal("linear"), alpha: nonNegativeNumber.default(1e-4) };
 export const MlpShape = {
   type: z.literal("mlp"),
-  hidden: z.array(positiveInt).min(1, "must list at least one hidden layer size"),
+  hidden: z.array(positiveInt).min(1, must("must list at least one hidden layer size")),
   activation: z.enum(["relu", "tanh", "sigmoid", "elu", "linear"]).default("relu"),
 };
 
@@ -122,7 +126,7 @@ export const RetryShape = {
   initialIntervalSeconds: positiveNumber.default(1),
   backoffCoefficient: z
     .number()
-    .refine((v) => v >= 1, "must be at least 1")
+    .refine((v) => v >= 1, must("must be at least 1"))
     .default(2),
   maximumIntervalSeconds: positiveNumber.default(30),
 };
@@ -140,7 +144,7 @@ export const MAX_PARALLEL = 2000;
 export const ExecutionShape = {
   pool: slug.default("cpu"),
   maxParallel: positiveInt
-    .refine((v) => v <= MAX_PARALLEL, `must be at most ${MAX_PARALLEL}`)
+    .refine((v) => v <= MAX_PARALLEL, must(`must be at most ${MAX_PARALLEL}`))
     .default(8),
   retry: RetrySchema.prefault({}),
   trialTimeoutMinutes: positiveNumber.default(60),
