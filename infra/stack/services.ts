@@ -1,0 +1,158 @@
+import { join } from "node:path";
+import { Connection } from "@temporalio/client";
+import type { HypersweepConfig } from "../../config";
+import { ensureMinio } from "./install-minio";
+import { ensurePrometheus } from "./install-prometheus";
+import { ensureTemporalCli } from "./install-temporal";
+import { ensureBucket, ensureStackCredentials } from "./minio-client";
+import { serviceDir } from "./process";
+import { renderPrometheusConfig } from "./prometheus-config";
+import type { ProgressFn, ServiceName } from "./types";
+
+/** A port and the CLI flag that changes it (named in "port in use" errors). */
+export interface ServicePort {
+  port: number;
+  flag: string;
+}
+
+/** How to install, start and probe one server of the stack. */
+export interface ServiceDefinition {
+  name: ServiceName;
+  label: string;
+  readyTimeoutMs: number;
+  /** Every port the server listens on (checked free before start, and after stop). */
+  ports(config: HypersweepConfig): ServicePort[];
+  url(config: HypersweepConfig): string;
+  uiUrl?(config: HypersweepConfig): string;
+  install(config: HypersweepConfig, progress: ProgressFn): Promise<string>;
+  /** Arguments and environment of the server process. */
+  command(config: HypersweepConfig): { args: string[]; env: NodeJS.ProcessEnv };
+  /** Resolves undefined when ready, else a short reason. Never throws. */
+  probe(config: HypersweepConfig): Promise<string | undefined>;
+  /** One-time setup once ready (e.g. the bucket). */
+  afterReady?(config: HypersweepConfig): Promise<void>;
+}
+
+const LOCAL = "127.0.0.1";
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
+}
+
+async function httpReady(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    await response.body?.cancel();
+    return response.ok ? undefined : `${url} answered HTTP ${response.status}`;
+  } catch (error) {
+    return `${url}: ${reason(error)}`;
+  }
+}
+
+const temporal: ServiceDefinition = {
+  name: "temporal",
+  label: "Temporal",
+  readyTimeoutMs: 60_000,
+  ports: (c) => [
+    { port: c.temporal.port, flag: "--temporal-port" },
+    { port: c.temporal.uiPort, flag: "--temporal-ui-port" },
+  ],
+  url: (c) => `${LOCAL}:${c.temporal.port}`,
+  uiUrl: (c) => `http://${LOCAL}:${c.temporal.uiPort}`,
+  install: ensureTemporalCli,
+  command: (c) => ({
+    args: [
+      "server",
+      "start-dev",
+      "--ip",
+      LOCAL,
+      "--port",
+      String(c.temporal.port),
+      "--ui-port",
+      String(c.temporal.uiPort),
+      // SQLite on disk: workflows survive a server restart.
+      "--db-filename",
+      join(serviceDir(c.stateDir, "temporal"), "temporal.db"),
+      "--namespace",
+      c.temporal.namespace,
+      "--log-level",
+      "warn",
+    ],
+    env: process.env,
+  }),
+  // Readiness is what clients need: a gRPC connection that can describe the namespace.
+  async probe(c) {
+    let connection: Connection | undefined;
+    try {
+      connection = await Connection.connect({ address: temporal.url(c), connectTimeout: 2_000 });
+      await connection.workflowService.describeNamespace({ namespace: c.temporal.namespace });
+      return undefined;
+    } catch (error) {
+      return reason(error);
+    } finally {
+      await connection?.close().catch(() => undefined);
+    }
+  },
+};
+
+const minio: ServiceDefinition = {
+  name: "minio",
+  label: "MinIO",
+  readyTimeoutMs: 30_000,
+  ports: (c) => [
+    { port: c.minio.port, flag: "--minio-port" },
+    { port: c.minio.consolePort, flag: "--minio-console-port" },
+  ],
+  url: (c) => `http://${LOCAL}:${c.minio.port}`,
+  uiUrl: (c) => `http://${LOCAL}:${c.minio.consolePort}`,
+  install: ensureMinio,
+  command(c) {
+    const credentials = ensureStackCredentials(c.stateDir);
+    return {
+      args: [
+        "server",
+        join(serviceDir(c.stateDir, "minio"), "data"),
+        "--address",
+        `${LOCAL}:${c.minio.port}`,
+        "--console-address",
+        `${LOCAL}:${c.minio.consolePort}`,
+      ],
+      // Secrets reach MinIO through its environment only, never argv (visible in ps).
+      env: {
+        ...process.env,
+        MINIO_ROOT_USER: credentials.accessKey.reveal(),
+        MINIO_ROOT_PASSWORD: credentials.secretKey.reveal(),
+        MINIO_UPDATE: "off",
+      },
+    };
+  },
+  probe: (c) => httpReady(`${minio.url(c)}/minio/health/ready`),
+  async afterReady(c) {
+    const credentials = ensureStackCredentials(c.stateDir);
+    // The local server, whatever HYPERSWEEP_S3_ENDPOINT points clients at.
+    await ensureBucket({ ...c.s3, endpoint: minio.url(c), ...credentials });
+  },
+};
+
+const prometheus: ServiceDefinition = {
+  name: "prometheus",
+  label: "Prometheus",
+  readyTimeoutMs: 30_000,
+  ports: (c) => [{ port: c.prometheus.port, flag: "--prometheus-port" }],
+  url: (c) => `http://${LOCAL}:${c.prometheus.port}`,
+  install: (_c, progress) => ensurePrometheus(progress),
+  command: (c) => ({
+    args: [
+      `--config.file=${renderPrometheusConfig(c)}`,
+      `--storage.tsdb.path=${join(serviceDir(c.stateDir, "prometheus"), "data")}`,
+      `--web.listen-address=${LOCAL}:${c.prometheus.port}`,
+      // Lets tests and operators reload the config (POST /-/reload) without a restart.
+      "--web.enable-lifecycle",
+    ],
+    env: process.env,
+  }),
+  probe: (c) => httpReady(`${prometheus.url(c)}/-/ready`),
+};
+
+/** The stack's servers, in start order. */
+export const SERVICES: Record<ServiceName, ServiceDefinition> = { temporal, minio, prometheus };
