@@ -64,6 +64,8 @@ function addProcessMetrics(registry: Registry): void {
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
 }
 
+const TRIAL_STATUSES: readonly TrialStatus[] = ["completed", "diverged", "failed", "cancelled"];
+
 const keyOf = (t: TrialLabels) => `${t.sweep}\u0000${t.trial}`;
 
 /**
@@ -89,6 +91,17 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
 
   const trialSeries = (t: TrialLabels) => ({ ...where, ...t });
   const sweepSeries = (t: TrialLabels) => ({ ...where, sweep: t.sweep });
+  const seenSweeps = new Set<string>();
+  // Counters start at 0 when a sweep first appears, so increase()/rate() see the first event.
+  const initSweep = (t: TrialLabels) => {
+    if (seenSweeps.has(t.sweep)) return;
+    seenSweeps.add(t.sweep);
+    const labels = sweepSeries(t);
+    for (const counter of [m.trialsStarted, m.retries, m.resumes, m.checkpoints]) {
+      counter.inc(labels, 0);
+    }
+    for (const status of TRIAL_STATUSES) m.trialsFinished.inc({ ...labels, status }, 0);
+  };
   const touch = (t: TrialLabels) => {
     live.set(keyOf(t), t);
     expiry.delete(keyOf(t));
@@ -126,6 +139,7 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
   return {
     registry,
     trialStarted(t, attempt) {
+      initSweep(t);
       touch(t);
       m.trialRunning.set(trialSeries(t), 1);
       m.trialEpoch.set(trialSeries(t), 0);
@@ -155,6 +169,7 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
       m.retries.inc(sweepSeries(t));
     },
     trialFinished(t, status, durationSeconds) {
+      initSweep(t);
       if (!live.has(keyOf(t))) live.set(keyOf(t), t);
       m.trialRunning.set(trialSeries(t), 0);
       m.trialsFinished.inc({ ...sweepSeries(t), status });

@@ -83,8 +83,12 @@ describe("worker metrics", () => {
     metrics.checkpointWritten(t);
     metrics.trialFinished(t, "diverged", 3.5);
     const finished = await seriesOf(metrics, METRIC.trialsFinished);
-    expect(finished).toEqual([
-      { labels: { sweep: "sw-1", pool: "cpu", worker: "w1", status: "diverged" }, value: 1 },
+    // Every status starts at 0 so that increase() counts the first finish too.
+    expect(finished.map((s) => [s.labels.status, s.value])).toEqual([
+      ["completed", 0],
+      ["diverged", 1],
+      ["failed", 0],
+      ["cancelled", 0],
     ]);
     expect((await seriesOf(metrics, METRIC.retries))[0]?.value).toBe(1);
     expect((await seriesOf(metrics, METRIC.resumes))[0]?.value).toBe(1);
@@ -109,7 +113,8 @@ describe("worker metrics", () => {
       other.trial,
     ]);
     expect(metrics.trialSeriesCount()).toBe(1);
-    expect((await seriesOf(metrics, METRIC.trialsFinished))[0]?.value).toBe(1);
+    const finished = await seriesOf(metrics, METRIC.trialsFinished);
+    expect(finished.find((s) => s.labels.status === "completed")?.value).toBe(1);
   });
 
   it("cancels a pending removal when the trial starts again", async () => {
