@@ -1,7 +1,12 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { collectQueries, collectVariableQueries, renderExpr } from "../../dashboards";
 import { createWorkerMetrics, startMetricsServer, type TrialLabels } from "../../metrics";
 
 const run = promisify(execFile);
@@ -72,6 +77,29 @@ describe("metrics exposition", () => {
     } finally {
       await server.close();
       metrics.stop();
+    }
+  });
+});
+
+describe("dashboard PromQL", () => {
+  it("parses with Prometheus' own parser (`promtool check rules`) for every variable value", async () => {
+    const exprs = new Set<string>();
+    for (const by of ["lr", "momentum", "optimizer"]) {
+      for (const metric of ["loss", "metric"]) {
+        const values = { sweep: "sw-1", by, metric, cell: "0.01" };
+        for (const q of collectQueries()) exprs.add(renderExpr(q.expr, values));
+        for (const v of collectVariableQueries()) exprs.add(renderExpr(v.match, values));
+      }
+    }
+    const rules = [...exprs].map((expr, i) => ({ record: `hypersweep:check_${i}`, expr }));
+    const dir = await mkdtemp(join(tmpdir(), "hs-promql-"));
+    try {
+      const file = join(dir, "rules.yml");
+      await writeFile(file, stringify({ groups: [{ name: "dashboards", rules }] }));
+      const { stdout } = await run(PROMTOOL, ["check", "rules", file]);
+      expect(stdout).toContain(`SUCCESS: ${rules.length} rules found`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

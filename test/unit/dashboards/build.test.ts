@@ -1,0 +1,107 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  BUILD_DIR,
+  buildDashboards,
+  collectQueries,
+  DATASOURCE_UID,
+  dashboardFileContent,
+  UIDS,
+} from "../../../dashboards";
+
+interface Panel {
+  type: string;
+  title: string;
+  id?: number;
+  repeat?: string;
+  datasource?: { uid?: string };
+  targets?: Array<{ expr?: string; datasource?: { uid?: string } }>;
+}
+interface Dashboard {
+  uid: string;
+  panels: Panel[];
+  templating: { list: Array<{ name: string; type: string; options?: Array<{ value: string }> }> };
+}
+
+const dashboards = buildDashboards() as Record<string, Dashboard>;
+
+describe("dashboards as code", () => {
+  it("has committed JSON that equals a fresh build (run `hypersweep dashboards build`)", () => {
+    const files = readdirSync(BUILD_DIR)
+      .filter((f) => f.endsWith(".json"))
+      .sort();
+    expect(files).toEqual(
+      Object.values(UIDS)
+        .map((uid) => `${uid}.json`)
+        .sort(),
+    );
+    for (const [uid, json] of Object.entries(dashboards)) {
+      const committed = readFileSync(join(BUILD_DIR, `${uid}.json`), "utf8");
+      expect(committed, `${uid}.json is stale`).toBe(dashboardFileContent(json));
+    }
+  });
+
+  it("builds deterministically", () => {
+    expect(JSON.stringify(buildDashboards())).toBe(JSON.stringify(dashboards));
+  });
+
+  it("gives every panel a query on the hypersweep datasource and a unique id", () => {
+    for (const [uid, d] of Object.entries(dashboards)) {
+      expect(d.uid).toBe(uid);
+      const ids = d.panels.map((p) => p.id);
+      expect(new Set(ids).size, uid).toBe(ids.length);
+      for (const panel of d.panels.filter((p) => p.type !== "row")) {
+        expect(panel.targets?.length, `${uid} / ${panel.title}`).toBeGreaterThan(0);
+        expect(panel.datasource?.uid).toBe(DATASOURCE_UID);
+        for (const t of panel.targets ?? []) {
+          expect(t.expr).toMatch(/hypersweep_/);
+          expect(t.datasource?.uid).toBe(DATASOURCE_UID);
+        }
+      }
+    }
+  });
+
+  it("repeats the comparison panel per value of the chosen hyper-parameter", () => {
+    const d = dashboards[UIDS.comparison] as Dashboard;
+    const vars = Object.fromEntries(d.templating.list.map((v) => [v.name, v]));
+    expect(Object.keys(vars)).toEqual(["sweep", "by", "metric", "cell"]);
+    expect(vars.by?.options?.map((o) => o.value)).toEqual(["lr", "momentum", "optimizer"]);
+    expect(vars.metric?.options?.map((o) => o.value)).toEqual(["loss", "metric"]);
+    expect(vars.sweep?.type).toBe("query");
+    const grid = d.panels.filter((p) => p.repeat === "cell");
+    expect(grid).toHaveLength(1);
+    expect(grid[0]?.targets?.map((t) => t.expr)).toEqual([
+      'hypersweep_trial_$metric{sweep="$sweep", $by="$cell", split="train"}',
+      'hypersweep_trial_$metric{sweep="$sweep", $by="$cell", split="validation"}',
+    ]);
+  });
+
+  it("covers what the issue asks of the overview and the outcome", () => {
+    const titles = (uid: string) => (dashboards[uid] as Dashboard).panels.map((p) => p.title);
+    expect(titles(UIDS.overview)).toEqual(
+      expect.arrayContaining([
+        "Trials by status",
+        "Throughput (trials/min)",
+        "Retries, resumes and checkpoints",
+        "Running trials: epoch",
+        "Worker slots per pool",
+        "Epoch duration quantiles",
+      ]),
+    );
+    expect(titles(UIDS.outcome)).toEqual(["Final validation metric: lr × momentum", "Leaderboard"]);
+  });
+
+  it("collects every query with the labels its legend uses", () => {
+    const queries = collectQueries();
+    const panelTargets = Object.values(dashboards).flatMap((d) =>
+      d.panels.flatMap((p) => p.targets ?? []),
+    );
+    expect(queries).toHaveLength(panelTargets.length);
+    const grid = queries.find((q) => q.dashboard === UIDS.comparison);
+    expect(grid?.legendLabels).toEqual(["optimizer", "lr", "momentum", "seed"]);
+    const board = queries.find((q) => q.panel === "Leaderboard");
+    expect(board?.instant).toBe(true);
+    expect(board?.legendLabels).toEqual(["trial", "optimizer", "lr", "momentum", "seed"]);
+  });
+});
