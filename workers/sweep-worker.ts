@@ -5,6 +5,7 @@ import type { HypersweepConfig } from "../config";
 import { ArtifactStore } from "../storage/store";
 import { SWEEP_TASK_QUEUE } from "../workflows/definitions";
 import { connectWorker } from "./connection";
+import { installRuntime } from "./runtime";
 
 const require = createRequire(import.meta.url);
 
@@ -17,6 +18,7 @@ export const WORKFLOWS_PATH = require.resolve("../workflows/index.ts");
  */
 export async function runSweepWorker(config: HypersweepConfig, stop: AbortSignal): Promise<void> {
   const store = new ArtifactStore(config.s3);
+  installRuntime();
   const connection = await connectWorker(config.temporal);
   try {
     const worker = await Worker.create({

@@ -9,6 +9,7 @@ import { ArtifactStore } from "../storage/store";
 import { initBackend } from "../training";
 import { poolTaskQueue } from "../workflows/definitions";
 import { connectWorker } from "./connection";
+import { installRuntime } from "./runtime";
 
 export interface TrainingWorkerOptions {
   pool: string;
@@ -61,6 +62,7 @@ export async function runTrainingWorker(
     data: new DataCache(),
     shutdown: shutdown.signal,
   });
+  installRuntime();
   const connection = await connectWorker(config.temporal);
   try {
     const worker = await Worker.create({

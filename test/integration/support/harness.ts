@@ -1,0 +1,126 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { resolveDataset, uploadDataset } from "../../../cli/prepare";
+import { SweepClient } from "../../../cli/sweep-client";
+import { type HypersweepConfig, loadConfig } from "../../../config";
+import { parseSpec, type SweepSpec, sweepIdFor } from "../../../spec";
+import { loadSpecFile } from "../../../spec/file";
+import type { SweepSummary } from "../../../storage/artifacts";
+import { sweepKeys } from "../../../storage/keys";
+import { ArtifactStore } from "../../../storage/store";
+import { runSweepWorker } from "../../../workers/sweep-worker";
+
+export const BIN = resolve("bin/hypersweep.js");
+
+/** A run-unique suffix, so reruns against a kept test stack never reuse earlier trials. */
+export const RUN = Date.now().toString(36);
+
+export function testConfig(): HypersweepConfig {
+  return loadConfig(process.env);
+}
+
+/** A seed spec with overrides (deep-merged one level), revalidated. */
+export async function seedSpec(
+  file: string,
+  patch: (raw: SweepSpec) => unknown,
+): Promise<{ spec: SweepSpec; dir: string }> {
+  const { spec, dir } = await loadSpecFile(resolve("examples/seed", file));
+  return { spec: parseSpec(patch(spec)), dir };
+}
+
+/** Uploads the spec's data and returns the spec as the CLI would start it. */
+export async function prepare(
+  config: HypersweepConfig,
+  spec: SweepSpec,
+  dir: string,
+): Promise<SweepSpec> {
+  const store = new ArtifactStore(config.s3);
+  await store.ensureBucket();
+  const prepared = await resolveDataset(spec, dir);
+  await uploadDataset(store, prepared);
+  return prepared.spec;
+}
+
+/** The orchestration worker, in this process. */
+export function startSweepWorker(config: HypersweepConfig) {
+  const stop = new AbortController();
+  const running = runSweepWorker(config, stop.signal);
+  return {
+    stop: async () => {
+      stop.abort();
+      await running;
+    },
+  };
+}
+
+/** A training worker as a real child process (`hypersweep worker --no-sweeps`). */
+export function spawnTrainingWorker(pool: string, extra: string[] = []): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      "worker",
+      "--pool",
+      pool,
+      "--concurrency",
+      "1",
+      "--no-sweeps",
+      "--backend",
+      "wasm",
+      "--metrics-port",
+      "0",
+      ...extra,
+    ],
+    { env: process.env, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  child.stderr?.on("data", (d: Buffer) => {
+    if (process.env.HYPERSWEEP_TEST_VERBOSE) process.stderr.write(d);
+  });
+  return child;
+}
+
+export async function stopChild(
+  child: ChildProcess,
+  signal: NodeJS.Signals = "SIGTERM",
+): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(signal);
+  await Promise.race([once(child, "exit"), sleep(30_000).then(() => child.kill("SIGKILL"))]);
+}
+
+export async function startSweep(
+  client: SweepClient,
+  spec: SweepSpec,
+  historyLimit?: number,
+): Promise<string> {
+  const sweepId = sweepIdFor(spec);
+  const started = await client.start(sweepId, spec, historyLimit);
+  if (!started) throw new Error(`sweep ${sweepId} already running`);
+  return sweepId;
+}
+
+/** Polls until `check` returns a value (or throws after `timeoutMs`). */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 300_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+export async function readSummary(
+  config: HypersweepConfig,
+  sweepId: string,
+): Promise<SweepSummary> {
+  return new ArtifactStore(config.s3).getJson<SweepSummary>(sweepKeys(sweepId).summary);
+}
+
+export { SweepClient };
