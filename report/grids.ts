@@ -49,6 +49,7 @@ export async function renderGrid(input: GridInput): Promise<string> {
   );
   const { rows, cols } = gridShape(panels.length);
   const width = PANEL_WIDTH[cols] ?? 215;
+  const epochs = Math.max(1, ...input.trials.map((t) => t.config.epochs));
   const figures = await Promise.all(
     panels.map(async (panel, i) => {
       const spec = curveChartSpec({
@@ -56,7 +57,7 @@ export async function renderGrid(input: GridInput): Promise<string> {
         yTitle: yTitle(input),
         yDomain: domain.range,
         logScale,
-        epochs: Math.max(1, ...input.trials.map((t) => t.records.length)),
+        epochs,
         colorBy: configs.length > 1 ? "config" : "split",
         configs,
         width,
@@ -111,7 +112,7 @@ function configLabels(trials: TrialArtifact[], params: string[]): string[] {
 
 function legend(configs: string[], band: boolean, diverged: boolean): string {
   const entry = (key: string, text: string, swatch: string) =>
-    `<li class="legend-entry" data-legend="${escapeHtml(key)}">${swatch}<span>${escapeHtml(text)}</span></li>`;
+    `<li class="legend-entry" data-legend="${escapeHtml(key)}">${swatch}<span class="legend-label">${escapeHtml(text)}</span></li>`;
   const line = (color: string, dash: readonly number[]) =>
     `<svg class="swatch" width="26" height="10" aria-hidden="true"><line x1="1" y1="5" x2="25" y2="5" stroke="${color}" stroke-width="2.5" stroke-dasharray="${dash.join(" ")}"/></svg>`;
   const items =

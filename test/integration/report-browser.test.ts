@@ -1,0 +1,125 @@
+/**
+ * The report in a real headless Chromium: it loads offline with no errors, shows the panels and
+ * legend of a seed-like sweep, sorts its leaderboard, and leaves a screenshot to look at.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildReport } from "../../report";
+import { EXPERIMENT_2_RATES, makeReportInput } from "../fixtures/report-input";
+
+const OUT = resolve("test-output");
+// The project compiles without the DOM lib; these are the bits of it the page callbacks use.
+type TableCell = { cellIndex: number; dataset: Record<string, string | undefined> };
+type TableRow = { cells: ArrayLike<TableCell> };
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+describe("HTML report in headless Chromium", () => {
+  const input = makeReportInput();
+  const problems: string[] = [];
+  const requests: string[] = [];
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const dir = join(OUT, "report");
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, "index.html");
+    await writeFile(file, await buildReport(input));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    page.on("request", (r) => requests.push(r.url()));
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("loads with no console errors and fetches nothing but itself", () => {
+    expect(problems).toEqual([]);
+    expect(requests.filter((url) => !url.startsWith("file:"))).toEqual([]);
+  });
+
+  it("shows one visible panel per learning rate in each grid, with its legend", async () => {
+    for (const kind of ["metric", "loss"]) {
+      const grid = page.locator(`section[data-grid="${kind}"]`);
+      await expect(grid.locator("figure[data-panel]").count()).resolves.toBe(
+        EXPERIMENT_2_RATES.length,
+      );
+      const sizes = await grid
+        .locator("figure[data-panel] svg.marks")
+        .evaluateAll((svgs) =>
+          svgs.map((svg) => svg.getBoundingClientRect()).map((r) => r.width * r.height),
+        );
+      expect(sizes).toHaveLength(EXPERIMENT_2_RATES.length);
+      expect(sizes.every((area) => area > 100 * 60)).toBe(true);
+      const legend = await grid.locator(".legend-entry .legend-label").allInnerTexts();
+      expect(legend.map((t) => t.trim())).toEqual([
+        "train",
+        "validation",
+        "mean, min–max over seeds",
+        "diverged (curve stops)",
+      ]);
+    }
+    await expect(
+      page.locator('[data-grid="metric"] figure[data-panel="1"] .diverged_marks path').count(),
+    ).resolves.toBe(3);
+  });
+
+  it("sorts the leaderboard by a clicked column, both ways, blanks last", async () => {
+    const table = page.locator("table[data-leaderboard]");
+    const column = async (key: string) => {
+      const index = await table
+        .locator(`th[data-col="${key}"]`)
+        .evaluate((th) => (th as unknown as TableCell).cellIndex);
+      return table
+        .locator("tbody tr")
+        .evaluateAll(
+          (rows, i) => rows.map((row) => (row as unknown as TableRow).cells[i]?.dataset.v ?? ""),
+          index,
+        );
+    };
+    await expect(table.locator("tbody tr").count()).resolves.toBe(input.trials.length);
+    const header = table.locator('th[data-col="divergedAtEpoch"]');
+    await header.locator("button").click();
+    await expect(header.getAttribute("aria-sort")).resolves.toBe("ascending");
+    const up = await column("divergedAtEpoch");
+    expect(up.slice(0, 4)).toEqual(["3", "4", "5", "44"]);
+    expect(up.slice(4).every((v) => v === "")).toBe(true);
+    await header.locator("button").click();
+    await expect(header.getAttribute("aria-sort")).resolves.toBe("descending");
+    expect((await column("divergedAtEpoch")).slice(0, 4)).toEqual(["44", "5", "4", "3"]);
+    await table.locator('th[data-col="finalValMetric"] button').click();
+    const values = (await column("finalValMetric")).map(Number);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+  });
+
+  it("shows the heatmap and the retries table", async () => {
+    await expect(page.locator('[data-heatmap="1d"] svg.marks').count()).resolves.toBe(1);
+    await expect(page.locator("table[data-retries] tbody tr").count()).resolves.toBe(3);
+  });
+
+  it("saves a screenshot", async () => {
+    await page.locator('table[data-leaderboard] th[data-col="rank"] button').click();
+    const path = join(OUT, "report.png");
+    await page.screenshot({ path, fullPage: true });
+  });
+});
