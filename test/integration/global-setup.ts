@@ -1,4 +1,7 @@
-import { resolve } from "node:path";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { HypersweepConfig } from "../../config";
 import { loadConfig } from "../../config";
 import { stackDown, stackUp } from "../../infra/stack";
 
@@ -32,19 +35,56 @@ const CLEARED = [
 /**
  * Vitest global setup: starts the real stack once per run and exports its settings through
  * process.env, which the forked test processes inherit, so `loadConfig()` in a test returns
- * the test stack. Stopped afterwards unless HYPERSWEEP_KEEP_STACK=1 (faster reruns).
+ * the test stack. Stopped afterwards unless HYPERSWEEP_KEEP_STACK=1 (faster reruns), and
+ * never while another live test run still holds a lease on it (shared checkouts).
  */
 export default async function setup(): Promise<() => Promise<void>> {
   for (const name of CLEARED) delete process.env[name];
   Object.assign(process.env, TEST_ENV);
   const config = loadConfig(process.env);
+  const lease = takeLease(config);
   const started = Date.now();
-  await stackUp(config, {
-    onProgress: (line) => process.stderr.write(`[test stack] ${line}\n`),
-  });
+  await upWithOneRetry(config);
   process.stderr.write(`[test stack] up in ${Date.now() - started} ms (${config.stateDir})\n`);
   return async () => {
-    if (process.env.HYPERSWEEP_KEEP_STACK === "1") return;
+    rmSync(lease, { force: true });
+    if (process.env.HYPERSWEEP_KEEP_STACK === "1" || otherLiveLeases(config) > 0) return;
     await stackDown(config);
   };
+}
+
+async function upWithOneRetry(config: HypersweepConfig): Promise<void> {
+  const onProgress = (line: string) => process.stderr.write(`[test stack] ${line}\n`);
+  try {
+    await stackUp(config, { onProgress });
+  } catch (error) {
+    // Another run starting the same stack at the same instant wins the ports; then it is ours too.
+    onProgress(`retrying once: ${error instanceof Error ? error.message : String(error)}`);
+    await sleep(3_000);
+    await stackUp(config, { onProgress });
+  }
+}
+
+function leaseDir(config: HypersweepConfig): string {
+  return join(config.stateDir, "leases");
+}
+
+/** One file per running test process, named by pid: teardown stops the stack only when last. */
+function takeLease(config: HypersweepConfig): string {
+  mkdirSync(leaseDir(config), { recursive: true });
+  const file = join(leaseDir(config), String(process.pid));
+  writeFileSync(file, new Date().toISOString());
+  return file;
+}
+
+function otherLiveLeases(config: HypersweepConfig): number {
+  return readdirSync(leaseDir(config)).filter((name) => {
+    try {
+      process.kill(Number(name), 0);
+      return true;
+    } catch {
+      rmSync(join(leaseDir(config), name), { force: true }); // a crashed run's lease
+      return false;
+    }
+  }).length;
 }
