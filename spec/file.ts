@@ -27,11 +27,11 @@ export interface LoadedSpec {
 export async function loadSpecFile(path: string): Promise<LoadedSpec> {
   const text = await readSpecText(path);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => ({
       path: "",
-      message: `YAML syntax error: ${e.message.split("\n")[0]}`,
+      message: `YAML syntax error: ${e.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "")}`,
       ...(e.linePos ? { line: e.linePos[0].line } : {}),
     }));
     throw new SpecError(problems, path);

@@ -1,5 +1,9 @@
+/** A decoded spec that tests break in arbitrary ways, so deliberately untyped. */
+// biome-ignore lint/suspicious/noExplicitAny: malformed-spec tests write anything anywhere on purpose
+export type RawSpec = Record<string, any>;
+
 /** A valid raw spec (as decoded from YAML), fresh on every call so tests can mutate it. */
-export function rawSpec(): Record<string, any> {
+export function rawSpec(): RawSpec {
   return {
     name: "fixture",
     dataset: {

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseSpec, SpecError, type SpecProblem } from "../../../spec";
-import { rawSpec } from "./fixtures";
-
-type Spec = Record<string, any>;
+import { type RawSpec, rawSpec } from "./fixtures";
 
 function problemsOf(raw: unknown): SpecProblem[] {
   try {
@@ -17,7 +15,7 @@ function problemsOf(raw: unknown): SpecProblem[] {
 const ALL_OPTIMIZERS = "sgd, adam, adamax, adagrad, rmsprop";
 
 /** [title, how to break the valid fixture, the exact problems expected]. */
-const cases: Array<[string, (s: Spec) => unknown, Array<[string, string]>]> = [
+const cases: Array<[string, (s: RawSpec) => unknown, Array<[string, string]>]> = [
   [
     "a negative learning rate",
     (s) => (s.grid.learningRate = [0.1, 0.01, -1]),
@@ -301,7 +299,9 @@ describe("malformed specs", () => {
         return e as SpecError;
       }
     })();
-    expect(error?.problems).toEqual([{ path: "", message: "must be an object (key: value pairs) (got a list)" }]);
+    expect(error?.problems).toEqual([
+      { path: "", message: "must be an object (key: value pairs) (got a list)" },
+    ]);
     expect(error?.message).toBe(
       "invalid spec sweep.yaml: 1 problem\n  (spec): must be an object (key: value pairs) (got a list)",
     );
