@@ -42,7 +42,7 @@ const trials: TrialLabels[] = ["0.01", "0.1"].flatMap((lr, i) =>
 async function simulateSweep(metrics: ReturnType<typeof createWorkerMetrics>, epochs: number) {
   metrics.setBackend("cpu");
   metrics.setSlots(trials.length, trials.length);
-  trials.forEach((t, i) => metrics.trialStarted(t, i === 3 ? 2 : 1));
+  for (const [i, t] of trials.entries()) metrics.trialStarted(t, i === 3 ? 2 : 1);
   metrics.resumed(trials[3] as TrialLabels, 1);
   for (let epoch = 1; epoch <= epochs; epoch++) {
     for (const t of trials) {
