@@ -17,6 +17,7 @@ import type { ActivityDeps } from "./deps";
 
 /** What each heartbeat carries; the next attempt reads the last one back. */
 export interface TrialHeartbeat {
+  trialId: string;
   epoch: number;
   checkpointEpoch?: number;
   resumedFromEpochs: number[];
@@ -95,6 +96,7 @@ export function createTrainingActivities(deps: ActivityDeps) {
     const checkpoint = usable(await latestCheckpoint(deps.store, sweepId, trial.trialId));
     const prior = previousHeartbeat();
     const hb: TrialHeartbeat = {
+      trialId: trial.trialId,
       epoch: checkpoint?.epoch ?? 0,
       resumedFromEpochs: [...(prior?.resumedFromEpochs ?? [])],
       attemptLog: [...(prior?.attemptLog ?? [])],
@@ -109,7 +111,6 @@ export function createTrainingActivities(deps: ActivityDeps) {
     hb.attemptLog.push(current);
     ctx.heartbeat(hb);
     deps.metrics?.trialStarted(labels, attempt);
-    if (attempt > 1) deps.metrics?.retry(labels);
     if (checkpoint) deps.metrics?.resumed(labels, checkpoint.epoch);
 
     const signal = AbortSignal.any([ctx.cancellationSignal, deps.shutdown]);

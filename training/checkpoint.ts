@@ -94,7 +94,8 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointState {
     const width = a.dtype === "float64" ? 8 : 4;
     if (start + offset + length * width > bytes.length)
       throw new CheckpointError("checkpoint is truncated");
-    const raw = bytes.slice(start + offset, start + offset + length * width);
+    // A copy, not a view: Node Buffers' slice() shares the pooled ArrayBuffer.
+    const raw = new Uint8Array(bytes.subarray(start + offset, start + offset + length * width));
     const data =
       a.dtype === "float64" ? new Float64Array(raw.buffer) : new Float32Array(raw.buffer);
     return { ...a, data };

@@ -72,6 +72,8 @@ export async function runTrainingWorker(
       identity: options.workerId,
       maxConcurrentActivityTaskExecutions: options.concurrency,
       shutdownGraceTime: "2 minutes",
+      // Frequent heartbeats: progress in `status` is fresh and cancellation arrives within seconds.
+      maxHeartbeatThrottleInterval: "2 seconds",
       activities: {
         trainTrial: async (input: Parameters<typeof activities.trainTrial>[0]) => {
           metrics.setSlots(++busy, options.concurrency);

@@ -35,6 +35,7 @@ interface WorkerFlags {
   metricsHost: string;
   sweeps: boolean;
   training: boolean;
+  slotsPerProcess: number;
   childIndex?: number;
   workerId?: string;
 }
@@ -74,6 +75,12 @@ export function registerWorkerCommand(program: Command): void {
       portNumber,
     )
     .option("--metrics-host <host>", "bind address for /metrics", "127.0.0.1")
+    .option(
+      "--slots-per-process <n>",
+      "trials at once inside each training process (for tiny, I/O-bound trials)",
+      positiveInt("--slots-per-process"),
+      1,
+    )
     .option("--no-sweeps", "do not run sweep workflows in this process (training only)")
     .option("--no-training", "run sweep workflows only")
     .addOption(new Option("--child-index <i>").hideHelp().argParser(Number))
@@ -87,7 +94,7 @@ export function registerWorkerCommand(program: Command): void {
         flags.metricsPort === undefined ? 0 : flags.metricsPort === 0 ? 0 : flags.metricsPort + i;
       const trainingOptions = (i: number) => ({
         pool: flags.pool,
-        concurrency: 1,
+        concurrency: flags.slotsPerProcess,
         backend: flags.backend,
         metricsPort: metricsPortFor(i),
         metricsHost: flags.metricsHost,

@@ -124,3 +124,57 @@ export async function readSummary(
 }
 
 export { SweepClient };
+
+/** A small MLP sweep (seed experiment 3's network) for failure tests. */
+export async function smallSweep(
+  config: HypersweepConfig,
+  name: string,
+  pool: string,
+  opts: { epochs: number; checkpointEvery: number; maxParallel: number; momenta?: number[] },
+): Promise<SweepSpec> {
+  const { spec, dir } = await seedSpec("03-momentum.yaml", (s) => ({
+    ...s,
+    name: `${name}-${RUN}`,
+    grid: { ...s.grid, seed: [1], momentum: opts.momenta ?? s.grid.momentum },
+    training: { ...s.training, epochs: opts.epochs, checkpointEvery: opts.checkpointEvery },
+    execution: {
+      ...s.execution,
+      pool,
+      maxParallel: opts.maxParallel,
+      heartbeatTimeoutSeconds: 5,
+      retry: {
+        maximumAttempts: 20,
+        initialIntervalSeconds: 1,
+        backoffCoefficient: 2,
+        maximumIntervalSeconds: 4,
+      },
+    },
+  }));
+  return prepare(config, spec, dir);
+}
+
+/** Pending training activities of a sweep: attempt, worker identity and last heartbeat. */
+export async function pendingTrials(client: SweepClient, sweepId: string) {
+  const raw = await client.client.workflowService.describeWorkflowExecution({
+    namespace: client.client.options.namespace,
+    execution: { workflowId: sweepId },
+  });
+  const converter = client.client.options.loadedDataConverter.payloadConverter;
+  return (raw.pendingActivities ?? []).map((a) => {
+    const payload = a.heartbeatDetails?.payloads?.[0];
+    const details = payload
+      ? (converter.fromPayload(payload) as {
+          trialId: string;
+          epoch: number;
+          checkpointEpoch?: number;
+        })
+      : undefined;
+    return {
+      trialId: details?.trialId,
+      identity: a.lastWorkerIdentity ?? "",
+      attempt: a.attempt ?? 1,
+      epoch: details?.epoch ?? 0,
+      checkpointEpoch: details?.checkpointEpoch,
+    };
+  });
+}

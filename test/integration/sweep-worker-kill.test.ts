@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expandTrials } from "../../spec";
+import { checkpointEpoch, trialKeys } from "../../storage/keys";
+import { ArtifactStore } from "../../storage/store";
+import { readAllTrials } from "../../storage/trials";
+import {
+  pendingTrials,
+  RUN,
+  readSummary,
+  SweepClient,
+  smallSweep,
+  spawnTrainingWorker,
+  startSweep,
+  startSweepWorker,
+  stopChild,
+  testConfig,
+  waitFor,
+} from "./support/harness";
+
+const POOL = `kill-${RUN}`;
+const EPOCHS = 60;
+const EVERY = 5;
+
+describe("a training worker killed with SIGKILL mid-trial", () => {
+  const config = testConfig();
+  const store = new ArtifactStore(config.s3);
+  let client: SweepClient;
+  let orchestrator: ReturnType<typeof startSweepWorker>;
+  const workers = {
+    a: spawnTrainingWorker(POOL, ["--worker-id", `a-${RUN}`]),
+    b: spawnTrainingWorker(POOL, ["--worker-id", `b-${RUN}`]),
+  };
+
+  beforeAll(async () => {
+    client = await SweepClient.connect(config);
+    orchestrator = startSweepWorker(config);
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(workers).map((w) => stopChild(w)));
+    await orchestrator?.stop();
+    await client?.close();
+  });
+
+  it("delays the sweep but loses and duplicates nothing, re-training at most checkpointEvery epochs", async () => {
+    const spec = await smallSweep(config, "kill", POOL, {
+      epochs: EPOCHS,
+      checkpointEvery: EVERY,
+      maxParallel: 2,
+    });
+    const sweepId = await startSweep(client, spec);
+    // Wait for worker a to be mid-trial, past a few checkpoints.
+    const victim = await waitFor("worker a mid-trial", async () => {
+      const running = await pendingTrials(client, sweepId);
+      return running.find(
+        (t) =>
+          t.identity.startsWith(`a-${RUN}`) &&
+          (t.checkpointEpoch ?? 0) >= 2 * EVERY &&
+          t.epoch < EPOCHS - EVERY,
+      );
+    });
+    workers.a.kill("SIGKILL");
+    await new Promise((r) => workers.a.once("exit", r));
+    // The newest checkpoint the dead attempt left behind: the retry must resume from exactly it.
+    const left = (await store.list(trialKeys(sweepId, victim.trialId!).checkpointsPrefix))
+      .map(checkpointEpoch)
+      .filter((e): e is number => e !== undefined);
+    const newest = Math.max(...left);
+    expect(newest).toBeGreaterThanOrEqual(victim.checkpointEpoch ?? 0);
+    const progress = await client.handle(sweepId).query("progress");
+    expect((progress as { running: string[] }).running.length).toBeGreaterThan(0);
+
+    const result = await client.handle(sweepId).result();
+    const trials = expandTrials(spec);
+    expect(result.counts).toEqual({
+      completed: trials.length,
+      diverged: 0,
+      failed: 0,
+      cancelled: 0,
+    });
+
+    const summary = await readSummary(config, sweepId);
+    const ids = summary.leaderboard.map((l) => l.trialId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual(trials.map((t) => t.trialId).sort());
+
+    const artefacts = await readAllTrials(store, sweepId);
+    const retried = artefacts.filter((a) => a.attempts > 1);
+    expect(retried.length).toBeGreaterThanOrEqual(1);
+    for (const a of artefacts) {
+      expect(a.records.map((r) => r.epoch)).toEqual(
+        Array.from({ length: EPOCHS }, (_, i) => i + 1),
+      );
+    }
+    const interrupted = artefacts.find((a) => a.trialId === victim.trialId);
+    expect(interrupted?.attempts).toBeGreaterThanOrEqual(2);
+    const log = interrupted?.attemptLog ?? [];
+    const killed = log.find((l) => l.attempt === victim.attempt);
+    const resumed = log.find((l) => l.attempt === victim.attempt + 1);
+    expect(killed && resumed).toBeTruthy();
+    // The retry resumed from the newest checkpoint the killed attempt wrote. Checkpoints are
+    // written (and awaited) every EVERY epochs, so the dead attempt got at most EVERY epochs past
+    // it: those, and only those, were trained twice. Its last recorded heartbeat agrees.
+    expect(resumed!.resumedFromEpoch).toBe(newest);
+    expect(interrupted!.resumedFromEpochs).toContain(newest);
+    expect(killed!.reachedEpoch - newest).toBeLessThanOrEqual(EVERY);
+    // Old checkpoints are pruned: at most two remain per trial.
+    for (const a of artefacts) {
+      const kept = (await store.list(trialKeys(sweepId, a.trialId).checkpointsPrefix)).filter(
+        (k) => checkpointEpoch(k) !== undefined,
+      );
+      expect(kept.length).toBeLessThanOrEqual(2);
+    }
+  });
+});
