@@ -9,17 +9,21 @@ import { stackDown, stackUp } from "../../infra/stack";
  * The integration tests' own stack: its state folder and ports never collide with a user's
  * `hypersweep stack up` (7233/8233/9000/9001/9090).
  */
+// HYPERSWEEP_TEST_STACK_OFFSET=N gives a second, independent test stack (ports +N, own folder),
+// so failure tests that stop servers never disturb another run on the same machine.
+const OFFSET = Number(process.env.HYPERSWEEP_TEST_STACK_OFFSET ?? 0);
+const port = (p: number) => String(p + OFFSET);
 const TEST_ENV = {
-  HYPERSWEEP_STATE_DIR: resolve(".hypersweep-test"),
-  HYPERSWEEP_TEMPORAL_PORT: "17233",
-  HYPERSWEEP_TEMPORAL_UI_PORT: "18233",
-  TEMPORAL_ADDRESS: "127.0.0.1:17233",
+  HYPERSWEEP_STATE_DIR: resolve(OFFSET ? `.hypersweep-test-${OFFSET}` : ".hypersweep-test"),
+  HYPERSWEEP_TEMPORAL_PORT: port(17233),
+  HYPERSWEEP_TEMPORAL_UI_PORT: port(18233),
+  TEMPORAL_ADDRESS: `127.0.0.1:${port(17233)}`,
   TEMPORAL_NAMESPACE: "default",
-  HYPERSWEEP_MINIO_PORT: "19000",
-  HYPERSWEEP_MINIO_CONSOLE_PORT: "19001",
-  HYPERSWEEP_S3_ENDPOINT: "http://127.0.0.1:19000",
-  HYPERSWEEP_PROMETHEUS_PORT: "19090",
-  HYPERSWEEP_PROMETHEUS_URL: "http://127.0.0.1:19090",
+  HYPERSWEEP_MINIO_PORT: port(19000),
+  HYPERSWEEP_MINIO_CONSOLE_PORT: port(19001),
+  HYPERSWEEP_S3_ENDPOINT: `http://127.0.0.1:${port(19000)}`,
+  HYPERSWEEP_PROMETHEUS_PORT: port(19090),
+  HYPERSWEEP_PROMETHEUS_URL: `http://127.0.0.1:${port(19090)}`,
 };
 
 /** Settings from the developer's shell that would point tests at another server. */
