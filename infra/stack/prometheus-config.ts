@@ -15,6 +15,7 @@ const WORKERS_JOB = "hypersweep-workers";
 
 interface ScrapeConfig {
   job_name: string;
+  honor_labels?: boolean;
   static_configs?: { targets: string[] }[];
   file_sd_configs?: { files: string[]; refresh_interval?: string }[];
 }
@@ -38,6 +39,8 @@ export function renderPrometheusConfig(config: HypersweepConfig): string {
   }
   self.static_configs = [{ targets: [`127.0.0.1:${config.prometheus.port}`] }];
   workers.file_sd_configs[0].files = [join(config.prometheus.sdDir, "*.json")];
+  // Workers' own pool/worker labels must win over the target's, or they become exported_*.
+  workers.honor_labels = true;
   mkdirSync(config.prometheus.sdDir, { recursive: true });
   const dir = join(config.stateDir, "prometheus");
   mkdirSync(dir, { recursive: true });
