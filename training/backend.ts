@@ -53,6 +53,11 @@ export async function initBackend(pref: BackendPreference): Promise<BackendName>
   throw new Error(`TensorFlow.js backend "${pref}" could not be loaded`);
 }
 
+/** Picks `auto` unless a backend was chosen already (a worker normally chooses at start). */
+export async function ensureBackend(): Promise<BackendName> {
+  return active ? currentBackend() : initBackend("auto");
+}
+
 const backendKey = (name: BackendName): string => (name === "tensorflow-gpu" ? "tensorflow" : name);
 
 /** The backend in use, named as `initBackend` names it. */

@@ -1,5 +1,5 @@
 import type { EpochRecord, TrialConfig } from "../spec/types";
-import { currentBackend, initBackend } from "./backend";
+import { ensureBackend } from "./backend";
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, trialIdentity } from "./checkpoint";
 import type { PreparedData } from "./data/load";
 import { TrainingConfigError } from "./errors";
@@ -33,6 +33,12 @@ export interface TrainResult {
 }
 
 function createModel(trial: TrialConfig, data: PreparedData, rng: Rng): TrialModel {
+  if (!Number.isInteger(trial.batchSize) || trial.batchSize < 1) {
+    throw new TrainingConfigError(`batchSize must be a positive integer, got ${trial.batchSize}`);
+  }
+  if (!Number.isInteger(trial.epochs) || trial.epochs < 0) {
+    throw new TrainingConfigError(`epochs must be a non-negative integer, got ${trial.epochs}`);
+  }
   if (trial.model.type === "mlp") return new MlpTrainer(trial, data, rng);
   const { optimizer: o } = trial;
   if (data.task !== "regression") {
@@ -65,7 +71,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  */
 export async function trainTrial(opts: TrainOptions): Promise<TrainResult> {
   const { trial, data, signal } = opts;
-  if (currentBackend() === "cpu" && trial.model.type === "mlp") await initBackend("auto");
+  if (trial.model.type === "mlp") await ensureBackend();
   let rng = new Rng(trial.seed);
   const model = createModel(trial, data, rng);
   try {
@@ -76,7 +82,8 @@ export async function trainTrial(opts: TrainOptions): Promise<TrainResult> {
       backend: model.backend,
       ...(opts.resumeFrom ? { resumedFromEpoch: start } : {}),
     };
-    const checkpoint = (epoch: number) => {
+    const checkpoint = async (epoch: number) => {
+      if (!opts.onCheckpoint) return;
       const state = model.exportState();
       const bytes = encodeCheckpoint({
         model: model.kind,
@@ -86,7 +93,7 @@ export async function trainTrial(opts: TrainOptions): Promise<TrainResult> {
         records,
         ...state,
       });
-      return opts.onCheckpoint?.(bytes, epoch);
+      await opts.onCheckpoint(bytes, epoch);
     };
     for (let epoch = start + 1; epoch <= trial.epochs; epoch++) {
       await yieldToEventLoop();

@@ -3,13 +3,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   initBackend,
   type PreparedData,
-  resolveOptimizer,
+  TrainingConfigError,
   trainPack,
   trainTrial,
 } from "../../../training";
 import { glorotUniform } from "../../../training/mlp";
 import { Rng } from "../../../training/rng";
-import { bmiClassification, bmiRegression, curves, loadBmi, smallMlp } from "./fixtures";
+import { bmiRegression, curves, loadBmi, smallMlp } from "./fixtures";
 
 let data: PreparedData;
 beforeAll(async () => {
@@ -113,8 +113,9 @@ describe("MLP training loop", () => {
     expect(seen).toEqual({ a: 2, b: 3 });
   });
 
-  it("validates the config: batch size and optimizer overrides apply", () => {
-    expect(resolveOptimizer({ name: "rmsprop", rho: 0.5 }).rho).toBe(0.5);
-    expect(bmiClassification.split).toEqual({ head: 300 });
+  it("rejects a batch size below 1 instead of looping forever", async () => {
+    await expect(trainTrial({ trial: smallMlp({ batchSize: 0 }), data })).rejects.toBeInstanceOf(
+      TrainingConfigError,
+    );
   });
 });
