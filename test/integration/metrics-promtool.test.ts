@@ -31,6 +31,7 @@ const trial = (i: number): TrialLabels => ({
   lr: "0.01",
   momentum: i % 2 ? "none" : "0.9",
   seed: String(i),
+  task: "classification",
 });
 
 describe("metrics exposition", () => {

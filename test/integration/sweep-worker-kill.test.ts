@@ -18,8 +18,8 @@ import {
 } from "./support/harness";
 
 const POOL = `kill-${RUN}`;
-const EPOCHS = 60;
-const EVERY = 5;
+const EPOCHS = 150;
+const EVERY = 10;
 
 describe("a training worker killed with SIGKILL mid-trial", () => {
   const config = testConfig();

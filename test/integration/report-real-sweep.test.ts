@@ -1,0 +1,148 @@
+/**
+ * `hypersweep report` on a real sweep: trained by real workers through Temporal, read back from
+ * MinIO by the CLI as a child process, and opened in a real headless Chromium.
+ */
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withSeeds } from "../../spec";
+import type { SweepSummary } from "../../storage/artifacts";
+import { sweepKeys } from "../../storage/keys";
+import { ArtifactStore } from "../../storage/store";
+import {
+  BIN,
+  prepare,
+  RUN,
+  readSummary,
+  SweepClient,
+  seedSpec,
+  spawnTrainingWorker,
+  startSweep,
+  startSweepWorker,
+  stopChild,
+  testConfig,
+} from "./support/harness";
+
+const OUT = resolve("test-output");
+const POOL = `report-${RUN}`;
+const RATES = 8;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** The real CLI as a child process, with the test stack's environment. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      env: process.env,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+describe("hypersweep report on a real seed sweep", () => {
+  const config = testConfig();
+  const store = new ArtifactStore(config.s3);
+  const problems: string[] = [];
+  let sweepId: string;
+  let summary: SweepSummary;
+  let file: string;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    // Experiment 2 (eight learning rates), two seeds so the min–max band is drawn, 20 epochs.
+    const { spec, dir } = await seedSpec("02-mlp-lr.yaml", (s) => ({
+      ...s,
+      name: `${s.name}-report-${RUN}`,
+      training: { ...s.training, epochs: 20, checkpointEvery: 10 },
+      execution: { ...s.execution, pool: POOL },
+    }));
+    const prepared = await prepare(config, withSeeds(spec, [1, 2]), dir);
+    const orchestrator = startSweepWorker(config);
+    const workers = [spawnTrainingWorker(POOL), spawnTrainingWorker(POOL)];
+    const client = await SweepClient.connect(config);
+    try {
+      sweepId = await startSweep(client, prepared);
+      await client.handle(sweepId).result();
+    } finally {
+      await Promise.all(workers.map((w) => stopChild(w)));
+      await orchestrator.stop();
+      await client.close();
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("writes index.html, uploads it and records it in the summary", async () => {
+    const outDir = join(OUT, "report-real");
+    const result = await cli(["report", sweepId, "--out", outDir]);
+    expect(result.stderr).not.toMatch(/hypersweep:/);
+    expect(result.code).toBe(0);
+    file = result.stdout.trim();
+    expect(file).toBe(join(outDir, "index.html"));
+    const html = await readFile(file, "utf8");
+    expect(await store.getText(sweepKeys(sweepId).report)).toBe(html);
+    summary = await readSummary(config, sweepId);
+    expect(summary.artefacts.report).toBe(sweepKeys(sweepId).report);
+    expect(summary.counts.completed + summary.counts.diverged).toBe(RATES * 2);
+  });
+
+  it("opens in headless Chromium with no console errors", async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+    expect(problems).toEqual([]);
+  });
+
+  it("shows one panel per learning rate in both grids, with the legend", async () => {
+    const diverged = summary.counts.diverged > 0;
+    for (const kind of ["metric", "loss"]) {
+      const grid = page.locator(`section[data-grid="${kind}"]`);
+      await expect(grid.locator("figure[data-panel] svg.marks").count()).resolves.toBe(RATES);
+      const legend = (await grid.locator(".legend-entry .legend-label").allInnerTexts()).map((t) =>
+        t.trim(),
+      );
+      expect(legend).toEqual([
+        "train",
+        "validation",
+        "mean, min–max over seeds",
+        ...(diverged ? ["diverged (curve stops)"] : []),
+      ]);
+    }
+    const rows = page.locator("table[data-leaderboard] tbody tr");
+    await expect(rows.count()).resolves.toBe(RATES * 2);
+    await page.screenshot({ path: join(OUT, "report-real.png"), fullPage: true });
+  });
+
+  it("names the sweep when there is nothing to report, and rejects a bad --group-by", async () => {
+    const missing = await cli(["report", `no-such-sweep-${RUN}`, "--out", join(OUT, "x")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`no-such-sweep-${RUN}`);
+    const bad = await cli(["report", sweepId, "--out", join(OUT, "x"), "--group-by", "colour"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--group-by/);
+  });
+});

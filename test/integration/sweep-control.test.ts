@@ -1,0 +1,91 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expandTrials } from "../../spec";
+import { ArtifactStore } from "../../storage/store";
+import { readAllTrials } from "../../storage/trials";
+import { progressQuery } from "../../workflows/definitions";
+import {
+  pendingTrials,
+  RUN,
+  readSummary,
+  SweepClient,
+  smallSweep,
+  spawnTrainingWorker,
+  startSweep,
+  startSweepWorker,
+  stopChild,
+  testConfig,
+  waitFor,
+} from "./support/harness";
+
+const EPOCHS = 200;
+
+describe("pause, resume and cancel a running sweep", () => {
+  const config = testConfig();
+  const store = new ArtifactStore(config.s3);
+  const pool = `control-${RUN}`;
+  let client: SweepClient;
+  let orchestrator: ReturnType<typeof startSweepWorker>;
+  const worker = spawnTrainingWorker(pool);
+
+  beforeAll(async () => {
+    client = await SweepClient.connect(config);
+    orchestrator = startSweepWorker(config);
+  });
+  afterAll(async () => {
+    await stopChild(worker);
+    await orchestrator?.stop();
+    await client?.close();
+  });
+
+  it("pause starts no new trials, resume continues, cancel keeps partial curves", async () => {
+    const spec = await smallSweep(config, "control", pool, {
+      epochs: EPOCHS,
+      checkpointEvery: 5,
+      maxParallel: 1,
+    });
+    const total = expandTrials(spec).length;
+    const sweepId = await startSweep(client, spec);
+    const handle = client.handle(sweepId);
+    await waitFor("first trial running", async () =>
+      (await pendingTrials(client, sweepId)).find((t) => t.epoch >= 1),
+    );
+    await client.signal(sweepId, "pause");
+    // The running trial finishes; no new one starts while paused.
+    await waitFor("paused and idle", async () => {
+      const p = await handle.query(progressQuery);
+      return p.paused && p.running.length === 0 ? p : undefined;
+    });
+    const paused = await handle.query(progressQuery);
+    await sleep(4000);
+    const stillPaused = await handle.query(progressQuery);
+    expect(stillPaused.started).toBe(paused.started);
+    expect(stillPaused.running).toEqual([]);
+    expect(paused.started).toBeLessThan(total);
+
+    await client.signal(sweepId, "resume");
+    await waitFor("resumed trial mid-way", async () => {
+      const running = await pendingTrials(client, sweepId);
+      return running.find((t) => t.epoch >= 10 && t.epoch < EPOCHS - 20);
+    });
+    await client.signal(sweepId, "cancel");
+    const result = await handle.result();
+    expect(result.cancelled).toBe(true);
+    expect(result.counts.cancelled).toBeGreaterThanOrEqual(1);
+    expect(result.counts.completed + result.counts.cancelled).toBe(total);
+
+    const artefacts = await readAllTrials(store, sweepId);
+    const partial = artefacts.filter((a) => a.status === "cancelled");
+    expect(partial.length).toBe(1);
+    const records = partial[0]!.records;
+    expect(records.length).toBeGreaterThanOrEqual(10);
+    expect(records.length).toBeLessThan(EPOCHS);
+    expect(records.map((r) => r.epoch)).toEqual(
+      Array.from({ length: records.length }, (_, i) => i + 1),
+    );
+
+    const summary = await readSummary(config, sweepId);
+    expect(summary.total).toBe(total);
+    expect(summary.counts.cancelled).toBe(result.counts.cancelled);
+  });
+});

@@ -1,0 +1,106 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startService, stopService } from "../../infra/stack";
+import { expandTrials } from "../../spec";
+import { ArtifactStore } from "../../storage/store";
+import { readAllTrials } from "../../storage/trials";
+import {
+  pendingTrials,
+  RUN,
+  SweepClient,
+  smallSweep,
+  spawnTrainingWorker,
+  startSweep,
+  startSweepWorker,
+  stopChild,
+  testConfig,
+  waitFor,
+} from "./support/harness";
+
+const EPOCHS = 200;
+
+/** Every trial appears once, with every epoch once. */
+async function expectComplete(store: ArtifactStore, sweepId: string, trialIds: string[]) {
+  const artefacts = await readAllTrials(store, sweepId);
+  expect(artefacts.map((a) => a.trialId).sort()).toEqual([...trialIds].sort());
+  for (const a of artefacts) {
+    expect(a.status).toBe("completed");
+    expect(a.records.map((r) => r.epoch)).toEqual(Array.from({ length: EPOCHS }, (_, i) => i + 1));
+  }
+}
+
+describe("server outages mid-sweep", () => {
+  const config = testConfig();
+  const store = new ArtifactStore(config.s3);
+  const pool = `outage-${RUN}`;
+  let orchestrator: ReturnType<typeof startSweepWorker>;
+  const workers = [spawnTrainingWorker(pool), spawnTrainingWorker(pool)];
+
+  beforeAll(() => {
+    orchestrator = startSweepWorker(config);
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => stopChild(w)));
+    await orchestrator?.stop();
+  });
+
+  it("completes a sweep across a Temporal restart on the same SQLite file", async () => {
+    const spec = await smallSweep(config, "temporal-restart", pool, {
+      epochs: EPOCHS,
+      checkpointEvery: 5,
+      maxParallel: 2,
+    });
+    let client = await SweepClient.connect(config);
+    const sweepId = await startSweep(client, spec);
+    await waitFor("a trial mid-way", async () =>
+      (await pendingTrials(client, sweepId)).find((t) => t.epoch >= 5),
+    );
+    await client.close();
+
+    await stopService(config, "temporal");
+    await sleep(3000);
+    await startService(config, "temporal");
+
+    client = await SweepClient.connect(config);
+    try {
+      const result = await client.handle(sweepId).result();
+      expect(result.counts.completed).toBe(expandTrials(spec).length);
+      await expectComplete(
+        store,
+        sweepId,
+        expandTrials(spec).map((t) => t.trialId),
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("completes a sweep across a ~20 s MinIO outage, losing nothing", async () => {
+    const spec = await smallSweep(config, "minio-down", pool, {
+      epochs: EPOCHS,
+      checkpointEvery: 5,
+      maxParallel: 2,
+    });
+    const client = await SweepClient.connect(config);
+    try {
+      const sweepId = await startSweep(client, spec);
+      await waitFor("a trial mid-way", async () =>
+        (await pendingTrials(client, sweepId)).find((t) => t.epoch >= 5),
+      );
+      await stopService(config, "minio");
+      await sleep(20_000);
+      await startService(config, "minio");
+      const result = await client.handle(sweepId).result();
+      const ids = expandTrials(spec).map((t) => t.trialId);
+      expect(result.counts).toEqual({
+        completed: ids.length,
+        diverged: 0,
+        failed: 0,
+        cancelled: 0,
+      });
+      await expectComplete(store, sweepId, ids);
+    } finally {
+      await client.close();
+    }
+  });
+});
