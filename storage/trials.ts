@@ -54,22 +54,24 @@ export async function readTrial(
   return { ...artifact, records: artifact.records.map(reviveRecord) };
 }
 
-/** Every trial artefact of a sweep (for summaries and reports). */
+/** Every trial artefact of a sweep (for summaries and reports), read 16 at a time. */
 export async function readAllTrials(
   store: ArtifactStore,
   sweepId: string,
 ): Promise<TrialArtifact[]> {
-  const keys = (await store.list(`sweeps/${sweepId}/trials/`)).filter((k) =>
-    k.endsWith("/curves.json"),
-  );
-  const out: TrialArtifact[] = [];
-  for (const key of keys) {
-    const trialId = key.split("/").at(-2);
-    if (!trialId) continue;
-    const artifact = await readTrial(store, sweepId, trialId);
-    if (artifact) out.push(artifact);
-  }
-  return out;
+  const trialIds = (await store.list(`sweeps/${sweepId}/trials/`))
+    .filter((k) => k.endsWith("/curves.json"))
+    .map((k) => k.split("/").at(-2))
+    .filter((id): id is string => id !== undefined);
+  const out: (TrialArtifact | undefined)[] = new Array(trialIds.length);
+  let next = 0;
+  const reader = async () => {
+    for (let i = next++; i < trialIds.length; i = next++) {
+      out[i] = await readTrial(store, sweepId, trialIds[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, trialIds.length) }, reader));
+  return out.filter((a): a is TrialArtifact => a !== undefined);
 }
 
 /** Saves a checkpoint under its epoch and prunes all but the newest few. */
