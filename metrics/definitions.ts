@@ -22,7 +22,11 @@ export const METRIC = {
   backendInfo: "hypersweep_worker_backend_info",
 } as const;
 
-/** Labels of the per-trial series (removed after a grace period once the trial ends). */
+/**
+ * Labels of the per-trial series (removed after a grace period once the trial ends). `task`
+ * (classification | regression) is constant per sweep, so it adds no series; dashboards need
+ * it to tell whether a higher metric (accuracy) or a lower one (MSE) is better.
+ */
 export const TRIAL_LABELS = [
   "sweep",
   "trial",
@@ -32,6 +36,7 @@ export const TRIAL_LABELS = [
   "lr",
   "momentum",
   "seed",
+  "task",
 ] as const;
 /** Labels of the per-sweep counters and histograms on one worker. */
 export const SWEEP_LABELS = ["sweep", "pool", "worker"] as const;

@@ -17,5 +17,6 @@ export function trialLabelsOf(sweep: string, trial: TrialSpec): TrialLabels {
     lr: String(optimizer.learningRate),
     momentum: optimizer.momentum === undefined ? NO_MOMENTUM : String(optimizer.momentum),
     seed: String(seed),
+    task: trial.config.dataset.task,
   };
 }

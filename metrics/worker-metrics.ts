@@ -10,6 +10,8 @@ export interface TrialLabels {
   lr: string;
   momentum: string;
   seed: string;
+  /** `classification` or `regression`: says whether a higher `metric` is better. */
+  task: string;
 }
 
 export interface WorkerMetricsOptions {
@@ -36,6 +38,11 @@ export interface WorkerMetrics {
   resumed(t: TrialLabels, fromEpoch: number): void;
   retry(t: TrialLabels): void;
   trialFinished(t: TrialLabels, status: TrialStatus, durationSeconds: number): void;
+  /**
+   * An attempt that ended by throwing (retried later, perhaps elsewhere, or recorded as failed
+   * by the sweep): no longer running, series expire after the grace period, nothing counted.
+   */
+  attemptFailed(t: TrialLabels): void;
   setSlots(busy: number, total: number): void;
   setBackend(name: string): void;
   /** Removes the series of trials finished more than the grace period before `now` (ms). */
@@ -174,6 +181,11 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
       m.trialRunning.set(trialSeries(t), 0);
       m.trialsFinished.inc({ ...sweepSeries(t), status });
       m.trialDuration.observe({ ...sweepSeries(t), status }, durationSeconds);
+      expiry.set(keyOf(t), clock() + graceMs);
+    },
+    attemptFailed(t) {
+      if (!live.has(keyOf(t))) return;
+      m.trialRunning.set(trialSeries(t), 0);
       expiry.set(keyOf(t), clock() + graceMs);
     },
     setSlots(busy, total) {

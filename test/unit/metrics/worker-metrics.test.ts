@@ -8,6 +8,7 @@ const t: TrialLabels = {
   lr: "0.01",
   momentum: "0.9",
   seed: "1",
+  task: "classification",
 };
 const record = {
   epoch: 3,
@@ -125,6 +126,22 @@ describe("worker metrics", () => {
     advance(5000);
     expect(metrics.flushExpired()).toBe(0);
     expect((await seriesOf(metrics, METRIC.trialRunning))[0]?.value).toBe(1);
+  });
+
+  it("expires the series of an attempt that threw, without counting it finished", async () => {
+    const { metrics, advance } = setup(1000);
+    metrics.trialStarted(t, 1);
+    metrics.epoch(t, record);
+    metrics.attemptFailed(t);
+    expect((await seriesOf(metrics, METRIC.trialRunning))[0]?.value).toBe(0);
+    const finished = await seriesOf(metrics, METRIC.trialsFinished);
+    expect(finished.every((s) => s.value === 0)).toBe(true);
+    advance(1000);
+    expect(metrics.flushExpired()).toBe(1);
+    expect(metrics.trialSeriesCount()).toBe(0);
+    // An unknown trial (its attempt threw before it started) leaves no series behind.
+    metrics.attemptFailed({ ...t, trial: "t-eeeeeeeeeeeeeeee" });
+    expect(await seriesOf(metrics, METRIC.trialRunning)).toHaveLength(0);
   });
 
   it("stays flat over thousands of trials", async () => {
