@@ -9,28 +9,42 @@ import { columns, DATASOURCE, prom, sweepVariable, TRIAL_COLUMNS, UIDS } from ".
 
 const BY_TRIAL = `max by (${TRIAL_COLUMNS.join(", ")})`;
 /** The last value a per-trial series had in the range: it outlives the series' expiry. */
-const final = (metric: string, split?: string) =>
-  `last_over_time(${metric}{sweep="$sweep"${split ? `, split="${split}"` : ""}}[$__range])`;
+const final = (metric: string, filter: string) =>
+  `last_over_time(${metric}{sweep="$sweep"${filter}}[$__range])`;
+
+/**
+ * The metric's direction per task: green must mean better, and a colour scheme cannot be
+ * templated, so each task gets its own panel (the other one shows "No data").
+ */
+const TASKS = [
+  { task: "classification", name: "accuracy", colours: FieldColorModeId.ContinuousRdYlGr },
+  { task: "regression", name: "MSE", colours: FieldColorModeId.ContinuousGrYlRd },
+] as const;
 
 /**
  * Final validation metric over lr × momentum, as a colour-graded matrix (Grafana's heatmap
  * panel needs a numeric or time x axis; a grid is categorical). Seeds and optimizers averaged.
  */
-function heatmap() {
-  const expr = `avg by (lr, momentum) (${final("hypersweep_trial_metric", "validation")})`;
+function heatmap({ task, name, colours }: (typeof TASKS)[number]) {
+  const series = final("hypersweep_trial_metric", `, split="validation", task="${task}"`);
+  const better = task === "regression" ? "lower" : "higher";
   return new TableBuilder()
-    .title("Final validation metric: lr × momentum")
-    .description("Mean over seeds and optimizers. Rows: learning rate; columns: momentum.")
+    .title(`Final validation ${name} (${task}): lr × momentum`)
+    .description(
+      `Mean over seeds and optimizers; ${better} is better (green). Rows: learning rate; columns: momentum.`,
+    )
     .datasource(DATASOURCE)
     .height(10)
     .span(12)
-    .withTarget(prom(expr, columns(["lr", "momentum"]), { table: true }))
+    .withTarget(
+      prom(`avg by (lr, momentum) (${series})`, columns(["lr", "momentum"]), { table: true }),
+    )
     .withTransformation({
       id: "groupingToMatrix",
       options: { rowField: "lr", columnField: "momentum", valueField: "Value" },
     })
     .cellOptions({ type: TableCellDisplayMode.ColorBackground })
-    .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.ContinuousRdYlGr));
+    .colorScheme(new FieldColorBuilder().mode(colours));
 }
 
 /** Trials ranked by final validation loss (lower is better for every task). */
@@ -42,7 +56,7 @@ function leaderboard() {
     .span(12)
     .withTarget(
       prom(
-        `${BY_TRIAL} (${final("hypersweep_trial_loss", "validation")})`,
+        `${BY_TRIAL} (${final("hypersweep_trial_loss", ', split="validation"')})`,
         columns(TRIAL_COLUMNS),
         {
           table: true,
@@ -51,7 +65,7 @@ function leaderboard() {
     )
     .withTarget(
       prom(
-        `${BY_TRIAL} (${final("hypersweep_trial_metric", "validation")})`,
+        `${BY_TRIAL} (${final("hypersweep_trial_metric", ', split="validation"')})`,
         columns(TRIAL_COLUMNS),
         {
           table: true,
@@ -60,7 +74,7 @@ function leaderboard() {
       ),
     )
     .withTarget(
-      prom(`${BY_TRIAL} (${final("hypersweep_trial_epoch")})`, columns(TRIAL_COLUMNS), {
+      prom(`${BY_TRIAL} (${final("hypersweep_trial_epoch", "")})`, columns(TRIAL_COLUMNS), {
         table: true,
         refId: "C",
       }),
@@ -83,7 +97,7 @@ function leaderboard() {
     });
 }
 
-/** Outcome of a sweep: the final-metric grid and the leaderboard. */
+/** Outcome of a sweep: the final-metric grid (one per task) and the leaderboard. */
 export function outcomeDashboard() {
   return new DashboardBuilder("Hypersweep / Outcome")
     .uid(UIDS.outcome)
@@ -91,7 +105,8 @@ export function outcomeDashboard() {
     .refresh("30s")
     .time({ from: "now-6h", to: "now" })
     .withVariable(sweepVariable({ multi: false }))
-    .withPanel(heatmap())
+    .withPanel(heatmap(TASKS[0]))
+    .withPanel(heatmap(TASKS[1]))
     .withPanel(leaderboard())
     .build();
 }

@@ -9,6 +9,8 @@ export interface DashboardQuery {
   legendLabels: string[];
   /** Grafana runs it as an instant query (tables) rather than over the time range. */
   instant: boolean;
+  /** Set when the expression selects one `task`: it answers only for sweeps of that task. */
+  task?: string;
 }
 
 /** A `label_values(match, label)` template variable: Prometheus' label values API. */
@@ -25,6 +27,7 @@ interface PanelJson {
   panels?: PanelJson[];
 }
 
+const TASK_SELECTOR = /\btask="([a-z]+)"/;
 const LEGEND_LABEL = /\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g;
 
 /** Labels named by a Grafana legend format, e.g. `{{pool}} busy` → `["pool"]`. */
@@ -50,6 +53,7 @@ export function collectQueries(): DashboardQuery[] {
     for (const panel of walk(panels)) {
       for (const target of panel.targets ?? []) {
         if (!target.expr) continue;
+        const task = TASK_SELECTOR.exec(target.expr)?.[1];
         out.push({
           dashboard: uid,
           panel: panel.title ?? "",
@@ -57,6 +61,7 @@ export function collectQueries(): DashboardQuery[] {
           expr: target.expr,
           legendLabels: legendLabelsOf(target.legendFormat ?? ""),
           instant: target.instant === true,
+          ...(task ? { task } : {}),
         });
       }
     }

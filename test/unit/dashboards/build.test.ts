@@ -89,7 +89,11 @@ describe("dashboards as code", () => {
         "Epoch duration quantiles",
       ]),
     );
-    expect(titles(UIDS.outcome)).toEqual(["Final validation metric: lr × momentum", "Leaderboard"]);
+    expect(titles(UIDS.outcome)).toEqual([
+      "Final validation accuracy (classification): lr × momentum",
+      "Final validation MSE (regression): lr × momentum",
+      "Leaderboard",
+    ]);
   });
 
   it("collects every query with the labels its legend uses", () => {
@@ -103,5 +107,20 @@ describe("dashboards as code", () => {
     const board = queries.find((q) => q.panel === "Leaderboard");
     expect(board?.instant).toBe(true);
     expect(board?.legendLabels).toEqual(["trial", "optimizer", "lr", "momentum", "seed"]);
+  });
+
+  it("colours the outcome grid green where the metric is better for the task", () => {
+    const grids = (dashboards[UIDS.outcome] as Dashboard).panels.filter((p) =>
+      p.title.includes("lr × momentum"),
+    ) as Array<Panel & { fieldConfig: { defaults: { color: { mode: string } } } }>;
+    const modeOf = (task: string) => {
+      const panel = grids.find((p) => p.targets?.[0]?.expr?.includes(`task="${task}"`));
+      return panel?.fieldConfig.defaults.color.mode;
+    };
+    // Accuracy: higher is better (red → green); MSE: lower is better (green → red).
+    expect(modeOf("classification")).toBe("continuous-RdYlGr");
+    expect(modeOf("regression")).toBe("continuous-GrYlRd");
+    const tasks = collectQueries().filter((q) => q.task);
+    expect(tasks.map((q) => q.task).sort()).toEqual(["classification", "regression"]);
   });
 });
