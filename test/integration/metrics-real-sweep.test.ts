@@ -27,22 +27,27 @@ const EVERY = 10;
 
 /** Three seed experiments, shortened: classification (momenta, optimizers) and regression. */
 async function specs(config: ReturnType<typeof testConfig>): Promise<SweepSpec[]> {
-  const training = (s: SweepSpec) => ({ ...s.training, epochs: EPOCHS, checkpointEvery: EVERY });
-  const execution = (s: SweepSpec) => ({ ...s.execution, pool: POOL, maxParallel: 2 });
   const out: SweepSpec[] = [];
-  for (const [file, grid] of [
+  for (const [file, patch] of [
     ["03-momentum.yaml", {}],
     ["04-optimizers.yaml", {}],
-    // Two stable rates of the linear model (most of the seed's rates diverge); small batches keep
-    // a trial training for a few scrapes (at 32 it ends within one 2 s scrape interval).
-    ["01-linear-lr.yaml", { learningRate: [0.00001, 0.0001] }],
+    // Regression: seed 1's data and rates, on seed 3's MLP, so that a trial trains for a few
+    // scrapes (the linear model finishes 30 epochs within one 2 s scrape interval).
+    ["01-linear-lr.yaml", { grid: { learningRate: [0.0001, 0.001] }, mlp: true }],
   ] as const) {
     const { spec, dir } = await seedSpec(file, (s) => ({
       ...s,
       name: `m-${s.name}-${RUN}`,
-      grid: { ...s.grid, ...grid },
-      training: { ...training(s), ...(file.startsWith("01") ? { batchSize: 2 } : {}) },
-      execution: execution(s),
+      grid: { ...s.grid, ...("grid" in patch ? patch.grid : {}) },
+      training: { ...s.training, epochs: EPOCHS, checkpointEvery: EVERY },
+      execution: { ...s.execution, pool: POOL, maxParallel: 2 },
+      ...("mlp" in patch
+        ? {
+            dataset: { ...s.dataset, standardize: true },
+            model: { type: "mlp", hidden: [128, 64], activation: "relu" },
+            training: { ...s.training, epochs: EPOCHS, checkpointEvery: EVERY, batchSize: 32 },
+          }
+        : {}),
     }));
     out.push(await prepare(config, withSeeds(spec, [1]), dir));
   }
