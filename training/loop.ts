@@ -62,6 +62,33 @@ function restore(model: TrialModel, trial: TrialConfig, bytes: Uint8Array) {
   return { rng: Rng.fromState(ck.rng), records: ck.records, epoch: ck.epoch };
 }
 
+function snapshot(
+  model: TrialModel,
+  trial: TrialConfig,
+  epoch: number,
+  rng: Rng,
+  records: EpochRecord[],
+) {
+  const identity = trialIdentity(trial);
+  return encodeCheckpoint({
+    model: model.kind,
+    identity,
+    epoch,
+    rng: rng.state(),
+    records,
+    ...model.exportState(),
+  });
+}
+
+/** One epoch of training plus full-set evaluation, timed together. */
+function timedEpoch(model: TrialModel, rng: Rng, epoch: number) {
+  const t0 = performance.now();
+  model.runEpoch(rng);
+  const { finite, ...metrics } = model.evaluate();
+  const record: EpochRecord = { epoch, ...metrics, seconds: (performance.now() - t0) / 1000 };
+  return { record, finite };
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -83,17 +110,8 @@ export async function trainTrial(opts: TrainOptions): Promise<TrainResult> {
       ...(opts.resumeFrom ? { resumedFromEpoch: start } : {}),
     };
     const checkpoint = async (epoch: number) => {
-      if (!opts.onCheckpoint) return;
-      const state = model.exportState();
-      const bytes = encodeCheckpoint({
-        model: model.kind,
-        identity: trialIdentity(trial),
-        epoch,
-        rng: rng.state(),
-        records,
-        ...state,
-      });
-      await opts.onCheckpoint(bytes, epoch);
+      if (opts.onCheckpoint)
+        await opts.onCheckpoint(snapshot(model, trial, epoch, rng, records), epoch);
     };
     for (let epoch = start + 1; epoch <= trial.epochs; epoch++) {
       await yieldToEventLoop();
@@ -101,14 +119,10 @@ export async function trainTrial(opts: TrainOptions): Promise<TrainResult> {
         await checkpoint(epoch - 1);
         return { status: "cancelled", records, ...base };
       }
-      const t0 = performance.now();
-      model.runEpoch(rng);
-      const m = model.evaluate();
-      const { finite: _f, ...metrics } = m;
-      const record: EpochRecord = { epoch, ...metrics, seconds: (performance.now() - t0) / 1000 };
-      records = [...records, record];
+      const { record, finite } = timedEpoch(model, rng, epoch);
+      records.push(record);
       await opts.onEpoch?.(record);
-      if (!m.finite) return { status: "diverged", records, divergedAtEpoch: epoch, ...base };
+      if (!finite) return { status: "diverged", records, divergedAtEpoch: epoch, ...base };
       if (opts.checkpointEvery && epoch % opts.checkpointEvery === 0) await checkpoint(epoch);
     }
     return { status: "completed", records, ...base };

@@ -1,0 +1,108 @@
+/**
+ * Training benchmark (a script, not a test): per loadable backend, the median wall time of a
+ * 200-epoch seed MLP trial (128-64 relu, SGD lr 1e-3, BMI first-300 split) and of a 200-epoch
+ * seed linear trial (SGDRegressor, 350 rows), and trials per minute per core, computed from the
+ * process's CPU time per trial (one trial runs on one thread; on a shared machine wall time
+ * inflates, CPU time much less; tfjs-node may use more threads, so read its figure as per process).
+ *   npm run bench:training -- [--trials 3] [--backends auto|wasm,cpu]
+ */
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import type { BackendPreference, DatasetConfig, TrialConfig } from "../../spec/types";
+import {
+  initBackend,
+  loadDataset,
+  type PreparedData,
+  resolveOptimizer,
+  trainTrial,
+} from "../../training";
+
+const { values: args } = parseArgs({
+  options: {
+    trials: { type: "string", default: "3" },
+    backends: { type: "string", default: "tensorflow-gpu,tensorflow,wasm,cpu" },
+  },
+});
+const TRIALS = Number(args.trials);
+const readText = (p: string) => readFile(new URL(`../../${p}`, import.meta.url), "utf8");
+
+const dataset = (over: Partial<DatasetConfig>): DatasetConfig => ({
+  source: "examples/data/bmi.csv",
+  features: ["Height", "Weight", "Gender"],
+  target: "Index",
+  task: "classification",
+  split: { head: 300 },
+  standardize: false,
+  ...over,
+});
+const mlpDs = dataset({});
+const linDs = dataset({ task: "regression", split: { random: { test: 0.3, seed: 42 } } });
+const mlp = (seed: number): TrialConfig => ({
+  dataset: mlpDs,
+  model: { type: "mlp", hidden: [128, 64], activation: "relu" },
+  optimizer: resolveOptimizer({ name: "sgd", learningRate: 1e-3 }),
+  epochs: 200,
+  batchSize: 32,
+  seed,
+});
+const linear = (seed: number): TrialConfig => ({
+  dataset: linDs,
+  model: { type: "linear", alpha: 1e-4 },
+  optimizer: resolveOptimizer({ name: "sgd", learningRate: 1e-4 }),
+  epochs: 200,
+  batchSize: 1,
+  seed,
+});
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function timeTrials(make: (seed: number) => TrialConfig, data: PreparedData, n: number) {
+  await trainTrial({ trial: { ...make(0), epochs: 2 }, data }); // warm-up (kernels, wasm compile)
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let seed = 1; seed <= n; seed++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    await trainTrial({ trial: make(seed), data });
+    const c = process.cpuUsage(c0);
+    wall.push((performance.now() - t0) / 1000);
+    cpu.push((c.user + c.system) / 1e6);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+const rows: string[][] = [];
+/** Per core = per CPU-second of this process, so a busy shared machine does not skew it. */
+const row = (backend: string, model: string, n: number, t: { wall: number; cpu: number }) =>
+  rows.push([
+    backend,
+    model,
+    String(n),
+    t.wall.toFixed(3),
+    t.cpu.toFixed(3),
+    (60 / t.cpu).toFixed(1),
+  ]);
+
+const mlpData = await loadDataset(mlpDs, readText);
+const linData = await loadDataset(linDs, readText);
+const wanted = args.backends === "auto" ? ["auto"] : args.backends.split(",");
+const tried = new Set<string>();
+for (const pref of wanted) {
+  const name = await initBackend(pref as BackendPreference).catch(() => undefined);
+  if (!name || tried.has(name)) {
+    if (!name) console.error(`backend ${pref}: not loadable, skipped`);
+    continue;
+  }
+  tried.add(name);
+  row(name, "mlp 3-128-64-6, 200 ep", TRIALS, await timeTrials(mlp, mlpData, TRIALS));
+}
+row("js", "linear SGDRegressor, 200 ep", TRIALS * 3, await timeTrials(linear, linData, TRIALS * 3));
+
+const header = ["backend", "trial", "n", "median wall s", "median cpu s", "trials/min/core"];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+console.log([fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)].join("\n"));
