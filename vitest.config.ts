@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts", "test/replay/**/*.test.ts"],
           pool: "forks",
           testTimeout: 60_000,
         },
@@ -14,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts", "test/replay/**/*.test.ts"],
+          include: ["test/integration/**/*.test.ts"],
           // Temporal workers crash the `threads` pool; keep each file in its own process.
           pool: "forks",
           globalSetup: ["test/integration/global-setup.ts"],

@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import type { HypersweepConfig } from "../../config";
 import { expandTrials, type SweepSpec, sweepIdFor } from "../../spec";
 import { loadSpecFile } from "../../spec/file";
@@ -33,11 +33,11 @@ function print(json: boolean, value: unknown, text: () => string): void {
 export async function startSweep(
   config: HypersweepConfig,
   spec: SweepSpec,
-  opts: { wait: boolean; json: boolean; sweepId?: string; quiet?: boolean },
+  opts: { wait: boolean; json: boolean; sweepId?: string; quiet?: boolean; historyLimit?: number },
 ): Promise<{ sweepId: string; summary?: SweepSummary }> {
   const sweepId = opts.sweepId ?? sweepIdFor(spec);
   return withClient(config, async (client) => {
-    const started = await client.start(sweepId, spec);
+    const started = await client.start(sweepId, spec, opts.historyLimit);
     if (!opts.json && !opts.quiet) {
       process.stderr.write(
         started
@@ -77,6 +77,7 @@ async function runCommand(
   const { sweepId, summary } = await startSweep(config, prepared.spec, {
     wait: !!flags.wait,
     json: !!flags.json,
+    ...(flags.historyLimit ? { historyLimit: flags.historyLimit } : {}),
   });
   if (!summary) {
     print(!!flags.json, { sweepId }, () => sweepId);
@@ -99,6 +100,7 @@ export function registerSweepCommands(program: Command): void {
     .option("--wait", "follow the sweep with a progress bar, then print the leaderboard")
     .option("--json", "machine-readable output")
     .option("--dry-run", "print the expanded trials and exit; starts nothing")
+    .addOption(new Option("--history-limit <events>").hideHelp().argParser(Number))
     .action(runCommand);
 
   program
