@@ -1,5 +1,5 @@
 import { ApplicationFailure, CancelledFailure, Context } from "@temporalio/activity";
-import { trialLabelsOf } from "../metrics";
+import { type TrialLabels, trialLabelsOf } from "../metrics";
 import type { EpochRecord } from "../spec/types";
 import type { TrialArtifact } from "../storage/artifacts";
 import { sourceReader } from "../storage/datasets";
@@ -83,72 +83,104 @@ export function createTrainingActivities(deps: ActivityDeps) {
    * checkpoints and fails retryably so another worker resumes.
    */
   async function trainTrial(input: TrainTrialInput): Promise<TrialOutcome> {
-    const ctx = Context.current();
     const { sweepId, trial } = input;
     const done = await readTrial(deps.store, sweepId, trial.trialId);
     if (done && (done.status === "completed" || done.status === "diverged")) {
       return outcomeOf(done, input, true);
     }
-    const started = Date.now();
     const labels = trialLabelsOf(sweepId, trial);
-    const attempt = ctx.info.attempt;
-    const data = await loadData(deps, input);
-    const checkpoint = usable(await latestCheckpoint(deps.store, sweepId, trial.trialId));
-    const prior = previousHeartbeat();
-    const hb: TrialHeartbeat = {
-      trialId: trial.trialId,
-      epoch: checkpoint?.epoch ?? 0,
-      resumedFromEpochs: [...(prior?.resumedFromEpochs ?? [])],
-      attemptLog: [...(prior?.attemptLog ?? [])],
-      ...(checkpoint ? { checkpointEpoch: checkpoint.epoch } : {}),
-    };
-    if (checkpoint) hb.resumedFromEpochs.push(checkpoint.epoch);
-    const current: AttemptRecord = {
-      attempt,
-      resumedFromEpoch: checkpoint?.epoch ?? 0,
-      reachedEpoch: hb.epoch,
-    };
-    hb.attemptLog.push(current);
-    ctx.heartbeat(hb);
-    deps.metrics?.trialStarted(labels, attempt);
-    if (checkpoint) deps.metrics?.resumed(labels, checkpoint.epoch);
-
-    const signal = AbortSignal.any([ctx.cancellationSignal, deps.shutdown]);
-    const result = await nonRetryableOnBadConfig(() =>
-      runTraining({
-        trial: trial.config,
-        data,
-        signal,
-        checkpointEvery: input.checkpointEvery,
-        ...(checkpoint ? { resumeFrom: checkpoint.bytes } : {}),
-        onEpoch: (record) => {
-          hb.epoch = record.epoch;
-          current.reachedEpoch = record.epoch;
-          ctx.heartbeat(hb);
-          deps.metrics?.epoch(labels, record);
-        },
-        onCheckpoint: async (bytes, epoch) => {
-          await saveCheckpoint(deps.store, sweepId, trial.trialId, epoch, bytes);
-          hb.checkpointEpoch = epoch;
-          ctx.heartbeat(hb);
-          deps.metrics?.checkpointWritten(labels);
-        },
-      }),
-    );
-    const seconds = (Date.now() - started) / 1000;
-    if (result.status === "cancelled" && !ctx.cancellationSignal.aborted) {
-      throw ApplicationFailure.create({
-        message: `worker shutting down at epoch ${hb.epoch}; a retry resumes from epoch ${hb.checkpointEpoch ?? 0}`,
-        type: "WorkerShutdown",
-      });
+    const started = Date.now();
+    const attempt = Context.current().info.attempt;
+    let artifact: TrialArtifact;
+    try {
+      artifact = await runAttempt(deps, input, labels, attempt, started);
+    } catch (error) {
+      // The trial will not run again: count it failed; otherwise let its series expire.
+      const final =
+        (error instanceof ApplicationFailure && error.nonRetryable) ||
+        attempt >= (input.maximumAttempts ?? Number.POSITIVE_INFINITY);
+      if (final) deps.metrics?.trialFinished(labels, "failed", (Date.now() - started) / 1000);
+      else deps.metrics?.attemptFailed(labels);
+      throw error;
     }
-    const artifact = toArtifact(input, result, attempt, hb, seconds);
-    await writeTrial(deps.store, artifact);
-    deps.metrics?.trialFinished(labels, artifact.status, seconds);
-    if (result.status === "cancelled") throw new CancelledFailure("trial cancelled by the sweep");
+    deps.metrics?.trialFinished(labels, artifact.status, artifact.durationSeconds);
+    if (artifact.status === "cancelled") throw new CancelledFailure("trial cancelled by the sweep");
     return outcomeOf(artifact, input, false);
   }
   return { trainTrial };
+}
+
+/** One attempt: load data, resume from the newest checkpoint, train, write the curves. */
+async function runAttempt(
+  deps: ActivityDeps,
+  input: TrainTrialInput,
+  labels: TrialLabels,
+  attempt: number,
+  started: number,
+): Promise<TrialArtifact> {
+  const ctx = Context.current();
+  const { sweepId, trial } = input;
+  const data = await loadData(deps, input);
+  const checkpoint = usable(await latestCheckpoint(deps.store, sweepId, trial.trialId));
+  const hb = heartbeatFor(trial.trialId, attempt, checkpoint?.epoch);
+  const current = hb.attemptLog.at(-1)!;
+  ctx.heartbeat(hb);
+  deps.metrics?.trialStarted(labels, attempt);
+  if (checkpoint) deps.metrics?.resumed(labels, checkpoint.epoch);
+
+  const result = await nonRetryableOnBadConfig(() =>
+    runTraining({
+      trial: trial.config,
+      data,
+      signal: AbortSignal.any([ctx.cancellationSignal, deps.shutdown]),
+      checkpointEvery: input.checkpointEvery,
+      ...(checkpoint ? { resumeFrom: checkpoint.bytes } : {}),
+      onEpoch: (record) => {
+        hb.epoch = record.epoch;
+        current.reachedEpoch = record.epoch;
+        ctx.heartbeat(hb);
+        deps.metrics?.epoch(labels, record);
+      },
+      onCheckpoint: async (bytes, epoch) => {
+        await saveCheckpoint(deps.store, sweepId, trial.trialId, epoch, bytes);
+        hb.checkpointEpoch = epoch;
+        ctx.heartbeat(hb);
+        deps.metrics?.checkpointWritten(labels);
+      },
+    }),
+  );
+  if (result.status === "cancelled" && !ctx.cancellationSignal.aborted) {
+    throw ApplicationFailure.create({
+      message: `worker shutting down at epoch ${hb.epoch}; a retry resumes from epoch ${hb.checkpointEpoch ?? 0}`,
+      type: "WorkerShutdown",
+    });
+  }
+  const artifact = toArtifact(input, result, attempt, hb, (Date.now() - started) / 1000);
+  await writeTrial(deps.store, artifact);
+  return artifact;
+}
+
+/** This attempt's heartbeat, carrying the resume history of earlier attempts forward. */
+function heartbeatFor(
+  trialId: string,
+  attempt: number,
+  checkpointEpoch: number | undefined,
+): TrialHeartbeat {
+  const prior = previousHeartbeat();
+  const from = checkpointEpoch ?? 0;
+  return {
+    trialId,
+    epoch: from,
+    ...(checkpointEpoch === undefined ? {} : { checkpointEpoch }),
+    resumedFromEpochs: [
+      ...(prior?.resumedFromEpochs ?? []),
+      ...(checkpointEpoch === undefined ? [] : [from]),
+    ],
+    attemptLog: [
+      ...(prior?.attemptLog ?? []),
+      { attempt, resumedFromEpoch: from, reachedEpoch: from },
+    ],
+  };
 }
 
 /** A checkpoint that cannot be decoded is ignored: the trial restarts rather than failing forever. */

@@ -95,6 +95,8 @@ export interface TrainTrialInput {
   checkpointEvery: number;
   objective: Objective;
   pool: string;
+  /** The retry policy's limit, so the last attempt knows it is the last. */
+  maximumAttempts?: number;
 }
 
 export interface RecordFailureInput {

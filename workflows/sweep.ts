@@ -125,6 +125,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
           checkpointEvery: spec.training.checkpointEvery,
           objective: spec.objective,
           pool: spec.execution.pool,
+          maximumAttempts: spec.execution.retry.maximumAttempts,
         }),
       );
     } catch (error) {

@@ -53,11 +53,14 @@ export async function startSweep(
   });
 }
 
-async function runCommand(
-  file: string,
-  flags: { wait?: boolean; json?: boolean; dryRun?: boolean },
-  cmd: Command,
-) {
+interface RunFlags {
+  wait?: boolean;
+  json?: boolean;
+  dryRun?: boolean;
+  historyLimit?: number;
+}
+
+async function runCommand(file: string, flags: RunFlags, cmd: Command) {
   const { spec: raw, dir } = await loadSpecFile(file);
   const config = configFrom(cmd);
   const prepared = await resolveDataset(raw, dir);
