@@ -1,5 +1,7 @@
 import { Command } from "commander";
 import { registerDashboardsCommands } from "./commands/dashboards";
+import { registerDemoCommand } from "./commands/demo";
+import { registerReportCommand } from "./commands/report";
 import { registerStackCommands } from "./commands/stack";
 import { registerSweepCommands } from "./commands/sweeps";
 import { registerWorkerCommand } from "./commands/worker";
@@ -16,6 +18,8 @@ registerStackCommands(program);
 registerWorkerCommand(program);
 registerSweepCommands(program);
 registerDashboardsCommands(program);
+registerReportCommand(program);
+registerDemoCommand(program);
 
 try {
   await program.parseAsync(process.argv);

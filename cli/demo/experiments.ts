@@ -1,0 +1,62 @@
+import { fileURLToPath } from "node:url";
+import { parseSpec, type SweepSpec, sweepIdFor, withSeeds } from "../../spec";
+import { loadSpecFile } from "../../spec/file";
+import { sourceReader } from "../../storage/datasets";
+import type { ArtifactStore } from "../../storage/store";
+import { resolveDataset, uploadDataset, validateData } from "../prepare";
+
+/** The four seed experiments of SEED-EXPERIMENTS.md, in the order the demo reports them. */
+export const SEED_FILES = [
+  "01-linear-lr.yaml",
+  "02-mlp-lr.yaml",
+  "03-momentum.yaml",
+  "04-optimizers.yaml",
+];
+
+const SEED_DIR = fileURLToPath(new URL("../../examples/seed/", import.meta.url));
+
+/** The pool the demo's own training processes poll. */
+export const DEMO_POOL = "cpu";
+
+export interface DemoOptions {
+  epochs?: number;
+  seeds?: number[];
+  /** Appended to every sweep name: new sweep ids, so nothing is reused. */
+  suffix?: string;
+}
+
+export interface Experiment {
+  file: string;
+  sweepId: string;
+  spec: SweepSpec;
+}
+
+function customise(spec: SweepSpec, opts: DemoOptions): SweepSpec {
+  const patched = parseSpec({
+    ...spec,
+    name: opts.suffix ? `${spec.name}-${opts.suffix}` : spec.name,
+    training: { ...spec.training, ...(opts.epochs ? { epochs: opts.epochs } : {}) },
+    execution: { ...spec.execution, pool: DEMO_POOL },
+  });
+  return opts.seeds ? withSeeds(patched, opts.seeds) : patched;
+}
+
+/**
+ * Loads the seed specs with the demo's overrides and prepares each exactly as `run` does
+ * (dataset resolved, validated, uploaded), so the sweep ids match a plain `hypersweep run`.
+ */
+export async function prepareExperiments(
+  store: ArtifactStore,
+  opts: DemoOptions,
+): Promise<Experiment[]> {
+  await store.ensureBucket();
+  const out: Experiment[] = [];
+  for (const file of SEED_FILES) {
+    const { spec, dir } = await loadSpecFile(`${SEED_DIR}${file}`);
+    const prepared = await resolveDataset(customise(spec, opts), dir);
+    await validateData(prepared, sourceReader(store, dir));
+    await uploadDataset(store, prepared);
+    out.push({ file, spec: prepared.spec, sweepId: sweepIdFor(prepared.spec) });
+  }
+  return out;
+}
