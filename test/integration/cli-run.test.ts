@@ -1,0 +1,153 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { Client, Connection } from "@temporalio/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import {
+  BIN,
+  RUN,
+  spawnTrainingWorker,
+  startSweepWorker,
+  stopChild,
+  testConfig,
+} from "./support/harness";
+
+const run = promisify(execFile);
+const DATA = resolve("examples/data/bmi.csv");
+const POOL = `cli-${RUN}`;
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      env: process.env,
+      timeout: 300_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+function spec(name: string, patch: Record<string, unknown> = {}, data = DATA) {
+  return {
+    name,
+    dataset: {
+      path: data,
+      features: ["Height", "Weight", "Gender"],
+      target: "Index",
+      task: "classification",
+      numClasses: 6,
+      split: { head: 300 },
+    },
+    model: { type: "mlp", hidden: [8] },
+    training: { epochs: 3, checkpointEvery: 1 },
+    grid: { optimizer: ["sgd", "adam"], learningRate: [0.01], seed: [1] },
+    execution: { pool: POOL, maxParallel: 2 },
+    ...patch,
+  };
+}
+
+// Malformed specs and bad data must fail before anything is scheduled: exit 2, every problem
+// named by its path (or row and column), and no workflow on the server.
+const BAD_SPECS: Array<[string, Record<string, unknown>, RegExp[]]> = [
+  [
+    "negative lr",
+    { grid: { optimizer: ["sgd"], learningRate: [0.1, -1], seed: [1] } },
+    [/grid\.learningRate\[1\] \(line \d+\): must be a positive number/],
+  ],
+  [
+    "unknown optimizer",
+    { grid: { optimizer: ["sgd", "adamw"], seed: [1] } },
+    [/grid\.optimizer\[1\]/],
+  ],
+  ["zero epochs", { training: { epochs: 0 } }, [/training\.epochs/]],
+  [
+    "two problems",
+    { training: { epochs: 1.5 }, model: { type: "mlp", hidden: [0] } },
+    [/training\.epochs/, /model\.hidden\[0\]/],
+  ],
+  ["unknown key", { grdi: {} }, [/grdi/]],
+];
+
+describe("hypersweep run (CLI, real stack)", () => {
+  const config = testConfig();
+  let dir: string;
+  let temporal: Client;
+  let connection: Connection;
+  let orchestrator: ReturnType<typeof startSweepWorker>;
+  const worker = spawnTrainingWorker(POOL);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "hypersweep-cli-"));
+    connection = await Connection.connect({ address: config.temporal.address });
+    temporal = new Client({ connection });
+    orchestrator = startSweepWorker(config);
+  });
+  afterAll(async () => {
+    await stopChild(worker);
+    await orchestrator?.stop();
+    await connection?.close();
+  });
+
+  async function workflowsNamed(prefix: string): Promise<number> {
+    let n = 0;
+    for await (const w of temporal.workflow.list()) if (w.workflowId.startsWith(prefix)) n += 1;
+    return n;
+  }
+
+  it.each(BAD_SPECS)(
+    "rejects a spec with %s: exit 2, the paths named, nothing started",
+    async (label, patch, expected) => {
+      const name = `bad-${label.replace(/\W+/g, "-")}-${RUN}`;
+      const file = join(dir, `${name}.yaml`);
+      await writeFile(file, stringify(spec(name, patch)));
+      const result = await cli("run", file);
+      expect(result.code).toBe(2);
+      for (const re of expected) expect(result.stderr).toMatch(re);
+      expect(await workflowsNamed(name)).toBe(0);
+    },
+  );
+
+  it("rejects bad data naming its row and column, before any workflow starts", async () => {
+    const csv = (await readFile(DATA, "utf8")).split("\n");
+    csv[7] = csv[7]!.replace(/^[^,]*,[^,]*/, "Male,abc");
+    const data = join(dir, "broken.csv");
+    await writeFile(data, csv.join("\n"));
+    const name = `bad-data-${RUN}`;
+    const file = join(dir, `${name}.yaml`);
+    await writeFile(file, stringify(spec(name, {}, data)));
+    const result = await cli("run", file);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/row 7|line 8/i);
+    expect(result.stderr).toMatch(/Height/);
+    expect(await workflowsNamed(name)).toBe(0);
+  });
+
+  it("dry-runs, runs to the end, and reports results as JSON and CSV", async () => {
+    const name = `cli-ok-${RUN}`;
+    const file = join(dir, `${name}.yaml`);
+    await writeFile(file, stringify(spec(name)));
+    const dry = await cli("run", "--dry-run", "--json", file);
+    expect(dry.code).toBe(0);
+    const plan = JSON.parse(dry.stdout) as { sweepId: string; trials: unknown[] };
+    expect(plan.trials).toHaveLength(2);
+    expect(await workflowsNamed(name)).toBe(0);
+
+    const done = await cli("run", "--wait", "--json", file);
+    expect(done.code).toBe(0);
+    const summary = JSON.parse(done.stdout) as { sweepId: string; counts: Record<string, number> };
+    expect(summary.sweepId).toBe(plan.sweepId);
+    expect((summary.counts.completed ?? 0) + (summary.counts.diverged ?? 0)).toBe(2);
+
+    const csv = await cli("results", plan.sweepId, "--format", "csv");
+    expect(csv.stdout.trim().split("\n")).toHaveLength(3);
+    const status = await cli("status", plan.sweepId, "--json");
+    expect(JSON.parse(status.stdout).state).toBe("completed");
+    const missing = await cli("results", `no-such-sweep-${RUN}`);
+    expect(missing.code).toBe(2);
+  });
+});
