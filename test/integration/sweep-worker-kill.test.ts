@@ -111,4 +111,36 @@ describe("a training worker killed with SIGKILL mid-trial", () => {
       expect(kept.length).toBeLessThanOrEqual(2);
     }
   });
+
+  it("on SIGTERM a worker checkpoints at the end of its epoch and the retry resumes there", async () => {
+    const graceful = spawnTrainingWorker(POOL, ["--worker-id", `c-${RUN}`]);
+    const spec = await smallSweep(config, "sigterm", POOL, {
+      epochs: EPOCHS,
+      checkpointEvery: 50,
+      maxParallel: 3,
+    });
+    const sweepId = await startSweep(client, spec);
+    const victim = await waitFor("worker c mid-trial", async () => {
+      const running = await pendingTrials(client, sweepId);
+      return running.find((t) => t.identity.startsWith(`c-${RUN}`) && t.epoch >= 5 && t.epoch < 40);
+    });
+    graceful.kill("SIGTERM");
+    await new Promise((r) => graceful.once("exit", r));
+    const result = await client.handle(sweepId).result();
+    expect(result.counts.completed).toBe(expandTrials(spec).length);
+    const interrupted = (await readAllTrials(store, sweepId)).find(
+      (a) => a.trialId === victim.trialId,
+    );
+    const log = interrupted?.attemptLog ?? [];
+    const stopped = log.find((l) => l.attempt === victim.attempt);
+    const resumed = log.find((l) => l.attempt === victim.attempt + 1);
+    // Shutdown wrote a checkpoint off the regular schedule (every 50), at the epoch it stopped:
+    // the retry resumed exactly there and nothing was trained twice.
+    expect(resumed?.resumedFromEpoch).toBeGreaterThanOrEqual(victim.epoch);
+    expect(resumed?.resumedFromEpoch).toBe(stopped?.reachedEpoch);
+    expect(resumed!.resumedFromEpoch % 50).not.toBe(0);
+    expect(interrupted?.records.map((r) => r.epoch)).toEqual(
+      Array.from({ length: EPOCHS }, (_, i) => i + 1),
+    );
+  });
 });
