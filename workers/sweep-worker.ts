@@ -28,8 +28,12 @@ export async function runSweepWorker(config: HypersweepConfig, stop: AbortSignal
       workflowsPath: WORKFLOWS_PATH,
       activities: createSweepActivities({ store }),
     });
-    if (stop.aborted) worker.shutdown();
-    else stop.addEventListener("abort", () => worker.shutdown(), { once: true });
+    // The runtime itself starts a shutdown on SIGINT/SIGTERM; a second shutdown() throws.
+    const onStop = () => {
+      if (worker.getState() === "RUNNING") worker.shutdown();
+    };
+    if (stop.aborted) onStop();
+    else stop.addEventListener("abort", onStop, { once: true });
     await worker.run();
   } finally {
     await connection.close();

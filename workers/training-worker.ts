@@ -87,7 +87,8 @@ export async function runTrainingWorker(
     });
     const onStop = () => {
       shutdown.abort();
-      worker.shutdown();
+      // The runtime itself starts a shutdown on SIGINT/SIGTERM; a second shutdown() throws.
+      if (worker.getState() === "RUNNING") worker.shutdown();
     };
     if (stop.aborted) onStop();
     else stop.addEventListener("abort", onStop, { once: true });
