@@ -87,9 +87,8 @@ async function runSweeps(
     ]);
   } catch (error) {
     if (stop.signal.aborted) {
-      process.exitCode = 130;
       throw new Error(
-        "interrupted; the sweeps are durable: run `hypersweep demo` again to continue",
+        "interrupted; the sweeps stay in Temporal and wait for workers: `hypersweep demo` (same flags, without --fresh) or `hypersweep worker --pool cpu` continues them, `hypersweep cancel ID` stops one",
       );
     }
     throw error;
