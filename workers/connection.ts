@@ -30,5 +30,5 @@ export async function connectWorker(config: TemporalConfig): Promise<NativeConne
 
 /** A client connection, for the CLI and tests. */
 export async function connectClient(config: TemporalConfig): Promise<Connection> {
-  return Connection.connect({ ...(await connectionOptions(config)), connectTimeout: "10s" });
+  return Connection.connect({ ...(await connectionOptions(config)), connectTimeout: "30s" });
 }

@@ -1,42 +1,24 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { expandTrials } from "../../spec";
-import { ArtifactStore } from "../../storage/store";
 import { readAllTrials } from "../../storage/trials";
 import { progressQuery } from "../../workflows/definitions";
 import {
   pendingTrials,
   RUN,
   readSummary,
-  SweepClient,
   smallSweep,
-  spawnTrainingWorker,
   startSweep,
-  startSweepWorker,
-  stopChild,
-  testConfig,
+  useSweepEnvironment,
   waitFor,
 } from "./support/harness";
 
 const EPOCHS = 200;
 
 describe("pause, resume and cancel a running sweep", () => {
-  const config = testConfig();
-  const store = new ArtifactStore(config.s3);
   const pool = `control-${RUN}`;
-  let client: SweepClient;
-  let orchestrator: ReturnType<typeof startSweepWorker>;
-  const worker = spawnTrainingWorker(pool);
-
-  beforeAll(async () => {
-    client = await SweepClient.connect(config);
-    orchestrator = startSweepWorker(config);
-  });
-  afterAll(async () => {
-    await stopChild(worker);
-    await orchestrator?.stop();
-    await client?.close();
-  });
+  const env = useSweepEnvironment(pool, [[]]);
+  const { config, store } = env;
 
   it("pause starts no new trials, resume continues, cancel keeps partial curves", async () => {
     const spec = await smallSweep(config, "control", pool, {
@@ -45,12 +27,12 @@ describe("pause, resume and cancel a running sweep", () => {
       maxParallel: 1,
     });
     const total = expandTrials(spec).length;
-    const sweepId = await startSweep(client, spec);
-    const handle = client.handle(sweepId);
+    const sweepId = await startSweep(env.client, spec);
+    const handle = env.client.handle(sweepId);
     await waitFor("first trial running", async () =>
-      (await pendingTrials(client, sweepId)).find((t) => t.epoch >= 1),
+      (await pendingTrials(env.client, sweepId)).find((t) => t.epoch >= 1),
     );
-    await client.signal(sweepId, "pause");
+    await env.client.signal(sweepId, "pause");
     // The running trial finishes; no new one starts while paused.
     await waitFor("paused and idle", async () => {
       const p = await handle.query(progressQuery);
@@ -63,12 +45,12 @@ describe("pause, resume and cancel a running sweep", () => {
     expect(stillPaused.running).toEqual([]);
     expect(paused.started).toBeLessThan(total);
 
-    await client.signal(sweepId, "resume");
+    await env.client.signal(sweepId, "resume");
     await waitFor("resumed trial mid-way", async () => {
-      const running = await pendingTrials(client, sweepId);
+      const running = await pendingTrials(env.client, sweepId);
       return running.find((t) => t.epoch >= 10 && t.epoch < EPOCHS - 20);
     });
-    await client.signal(sweepId, "cancel");
+    await env.client.signal(sweepId, "cancel");
     const result = await handle.result();
     expect(result.cancelled).toBe(true);
     expect(result.counts.cancelled).toBeGreaterThanOrEqual(1);

@@ -1,19 +1,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startService, stopService } from "../../infra/stack";
 import { expandTrials } from "../../spec";
-import { ArtifactStore } from "../../storage/store";
+import type { ArtifactStore } from "../../storage/store";
 import { readAllTrials } from "../../storage/trials";
 import {
   pendingTrials,
   RUN,
   SweepClient,
   smallSweep,
-  spawnTrainingWorker,
   startSweep,
-  startSweepWorker,
-  stopChild,
-  testConfig,
+  useSweepEnvironment,
   waitFor,
 } from "./support/harness";
 
@@ -30,19 +27,9 @@ async function expectComplete(store: ArtifactStore, sweepId: string, trialIds: s
 }
 
 describe("server outages mid-sweep", () => {
-  const config = testConfig();
-  const store = new ArtifactStore(config.s3);
   const pool = `outage-${RUN}`;
-  let orchestrator: ReturnType<typeof startSweepWorker>;
-  const workers = [spawnTrainingWorker(pool), spawnTrainingWorker(pool)];
-
-  beforeAll(() => {
-    orchestrator = startSweepWorker(config);
-  });
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => stopChild(w)));
-    await orchestrator?.stop();
-  });
+  const env = useSweepEnvironment(pool, [[], []]);
+  const { config, store } = env;
 
   it("completes a sweep across a Temporal restart on the same SQLite file", async () => {
     const spec = await smallSweep(config, "temporal-restart", pool, {

@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { expandTrials, parseSpec } from "../../spec";
 import {
   prepare,
   RUN,
   readSummary,
-  SweepClient,
   seedSpec,
-  spawnTrainingWorker,
   startSweep,
-  startSweepWorker,
-  stopChild,
-  testConfig,
+  useSweepEnvironment,
 } from "./support/harness";
 
 const HISTORY_LIMIT = 3000;
@@ -19,21 +15,12 @@ const MAX_PARALLEL = 32;
 const MAX_EVENTS = 51_200;
 
 describe("a 2,000-trial sweep", () => {
-  const config = testConfig();
   const pool = `scale-${RUN}`;
-  let client: SweepClient;
-  let orchestrator: ReturnType<typeof startSweepWorker>;
-  const workers = [0, 1].map(() => spawnTrainingWorker(pool, ["--slots-per-process", "12"]));
-
-  beforeAll(async () => {
-    client = await SweepClient.connect(config);
-    orchestrator = startSweepWorker(config);
-  });
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => stopChild(w)));
-    await orchestrator?.stop();
-    await client?.close();
-  });
+  const env = useSweepEnvironment(pool, [
+    ["--slots-per-process", "12"],
+    ["--slots-per-process", "12"],
+  ]);
+  const { config } = env;
 
   it("completes with every workflow history bounded (continue-as-new)", async () => {
     const { spec: base, dir } = await seedSpec("01-linear-lr.yaml", (s) => ({
@@ -50,8 +37,8 @@ describe("a 2,000-trial sweep", () => {
     const spec = await prepare(config, parseSpec(base), dir);
     expect(expandTrials(spec)).toHaveLength(2000);
     const started = Date.now();
-    const sweepId = await startSweep(client, spec, HISTORY_LIMIT);
-    const result = await client.handle(sweepId).result();
+    const sweepId = await startSweep(env.client, spec, HISTORY_LIMIT);
+    const result = await env.client.handle(sweepId).result();
     const seconds = (Date.now() - started) / 1000;
     console.log(
       `2,000-trial sweep: ${seconds.toFixed(1)} s wall, ${result.runs} runs (continue-as-new), largest history ${result.largestHistory} events`,

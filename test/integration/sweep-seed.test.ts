@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { expandTrials, type SweepSpec, withSeeds } from "../../spec";
-import { ArtifactStore } from "../../storage/store";
 import { readAllTrials } from "../../storage/trials";
 import {
   prepare,
   RUN,
   readSummary,
-  SweepClient,
   seedSpec,
-  spawnTrainingWorker,
   startSweep,
-  startSweepWorker,
-  stopChild,
-  testConfig,
+  useSweepEnvironment,
 } from "./support/harness";
 
 const POOL = `seed-${RUN}`;
@@ -20,21 +15,8 @@ const FILES = ["01-linear-lr.yaml", "02-mlp-lr.yaml", "03-momentum.yaml", "04-op
 
 // The four seed experiments as one run: one seed each, 24 trials, through real Temporal and MinIO.
 describe("seed experiments on the real stack", () => {
-  const config = testConfig();
-  const store = new ArtifactStore(config.s3);
-  let client: SweepClient;
-  let orchestrator: ReturnType<typeof startSweepWorker>;
-  const workers = [spawnTrainingWorker(POOL), spawnTrainingWorker(POOL)];
-
-  beforeAll(async () => {
-    client = await SweepClient.connect(config);
-    orchestrator = startSweepWorker(config);
-  });
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => stopChild(w)));
-    await orchestrator?.stop();
-    await client?.close();
-  });
+  const env = useSweepEnvironment(POOL, [[], []]);
+  const { config, store } = env;
 
   it("runs 24 trials to completed or diverged, with curves in MinIO", async () => {
     const specs: SweepSpec[] = [];
@@ -49,8 +31,8 @@ describe("seed experiments on the real stack", () => {
       specs.push(await prepare(config, withSeeds(spec, [1]), dir));
     }
     expect(specs.map((s) => expandTrials(s).length)).toEqual([8, 8, 4, 4]);
-    const ids = await Promise.all(specs.map((s) => startSweep(client, s)));
-    const results = await Promise.all(ids.map((id) => client.handle(id).result()));
+    const ids = await Promise.all(specs.map((s) => startSweep(env.client, s)));
+    const results = await Promise.all(ids.map((id) => env.client.handle(id).result()));
     expect(results.reduce((n, r) => n + r.total, 0)).toBe(24);
     for (const [i, result] of results.entries()) {
       expect(result.counts.failed + result.counts.cancelled).toBe(0);
@@ -72,8 +54,8 @@ describe("seed experiments on the real stack", () => {
       }
     }
     // Re-running a finished sweep trains nothing: every trial is reused from the bucket.
-    const again = await startSweep(client, specs[3]!);
-    const rerun = await client.handle(again).result();
+    const again = await startSweep(env.client, specs[3]!);
+    const rerun = await env.client.handle(again).result();
     expect(rerun.reused).toBe(rerun.total);
   });
 });

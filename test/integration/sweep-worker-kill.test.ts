@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { expandTrials } from "../../spec";
 import { checkpointEpoch, trialKeys } from "../../storage/keys";
-import { ArtifactStore } from "../../storage/store";
 import { readAllTrials } from "../../storage/trials";
 import {
   pendingTrials,
   RUN,
   readSummary,
-  SweepClient,
   smallSweep,
   spawnTrainingWorker,
   startSweep,
-  startSweepWorker,
-  stopChild,
-  testConfig,
+  useSweepEnvironment,
   waitFor,
 } from "./support/harness";
 
@@ -22,24 +18,11 @@ const EPOCHS = 150;
 const EVERY = 10;
 
 describe("a training worker killed with SIGKILL mid-trial", () => {
-  const config = testConfig();
-  const store = new ArtifactStore(config.s3);
-  let client: SweepClient;
-  let orchestrator: ReturnType<typeof startSweepWorker>;
-  const workers = {
-    a: spawnTrainingWorker(POOL, ["--worker-id", `a-${RUN}`]),
-    b: spawnTrainingWorker(POOL, ["--worker-id", `b-${RUN}`]),
-  };
-
-  beforeAll(async () => {
-    client = await SweepClient.connect(config);
-    orchestrator = startSweepWorker(config);
-  });
-  afterAll(async () => {
-    await Promise.all(Object.values(workers).map((w) => stopChild(w)));
-    await orchestrator?.stop();
-    await client?.close();
-  });
+  const env = useSweepEnvironment(POOL, [
+    ["--worker-id", `a-${RUN}`],
+    ["--worker-id", `b-${RUN}`],
+  ]);
+  const { config, store } = env;
 
   it("delays the sweep but loses and duplicates nothing, re-training at most checkpointEvery epochs", async () => {
     const spec = await smallSweep(config, "kill", POOL, {
@@ -47,10 +30,10 @@ describe("a training worker killed with SIGKILL mid-trial", () => {
       checkpointEvery: EVERY,
       maxParallel: 2,
     });
-    const sweepId = await startSweep(client, spec);
+    const sweepId = await startSweep(env.client, spec);
     // Wait for worker a to be mid-trial, past a few checkpoints.
     const victim = await waitFor("worker a mid-trial", async () => {
-      const running = await pendingTrials(client, sweepId);
+      const running = await pendingTrials(env.client, sweepId);
       return running.find(
         (t) =>
           t.identity.startsWith(`a-${RUN}`) &&
@@ -58,18 +41,18 @@ describe("a training worker killed with SIGKILL mid-trial", () => {
           t.epoch < EPOCHS - EVERY,
       );
     });
-    workers.a.kill("SIGKILL");
-    await new Promise((r) => workers.a.once("exit", r));
+    env.workers[0]!.kill("SIGKILL");
+    await new Promise((r) => env.workers[0]!.once("exit", r));
     // The newest checkpoint the dead attempt left behind: the retry must resume from exactly it.
     const left = (await store.list(trialKeys(sweepId, victim.trialId!).checkpointsPrefix))
       .map(checkpointEpoch)
       .filter((e): e is number => e !== undefined);
     const newest = Math.max(...left);
     expect(newest).toBeGreaterThanOrEqual(victim.checkpointEpoch ?? 0);
-    const progress = await client.handle(sweepId).query("progress");
+    const progress = await env.client.handle(sweepId).query("progress");
     expect((progress as { running: string[] }).running.length).toBeGreaterThan(0);
 
-    const result = await client.handle(sweepId).result();
+    const result = await env.client.handle(sweepId).result();
     const trials = expandTrials(spec);
     expect(result.counts).toEqual({
       completed: trials.length,
@@ -119,14 +102,14 @@ describe("a training worker killed with SIGKILL mid-trial", () => {
       checkpointEvery: 50,
       maxParallel: 3,
     });
-    const sweepId = await startSweep(client, spec);
+    const sweepId = await startSweep(env.client, spec);
     const victim = await waitFor("worker c mid-trial", async () => {
-      const running = await pendingTrials(client, sweepId);
+      const running = await pendingTrials(env.client, sweepId);
       return running.find((t) => t.identity.startsWith(`c-${RUN}`) && t.epoch >= 5 && t.epoch < 40);
     });
     graceful.kill("SIGTERM");
     await new Promise((r) => graceful.once("exit", r));
-    const result = await client.handle(sweepId).result();
+    const result = await env.client.handle(sweepId).result();
     expect(result.counts.completed).toBe(expandTrials(spec).length);
     const interrupted = (await readAllTrials(store, sweepId)).find(
       (a) => a.trialId === victim.trialId,

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll } from "vitest";
 import { resolveDataset, uploadDataset } from "../../../cli/prepare";
 import { SweepClient } from "../../../cli/sweep-client";
 import { type HypersweepConfig, loadConfig } from "../../../config";
@@ -177,4 +178,30 @@ export async function pendingTrials(client: SweepClient, sweepId: string) {
       checkpointEpoch: details?.checkpointEpoch,
     };
   });
+}
+
+/**
+ * The usual fixture of a sweep test: an in-process orchestrator, training workers (child
+ * processes, one per entry of `workerArgs`) on `pool`, and a client; torn down after the file.
+ */
+export function useSweepEnvironment(pool: string, workerArgs: string[][] = [[]]) {
+  const config = testConfig();
+  const env = {
+    config,
+    store: new ArtifactStore(config.s3),
+    client: undefined as unknown as SweepClient,
+    workers: [] as ChildProcess[],
+  };
+  let orchestrator: ReturnType<typeof startSweepWorker> | undefined;
+  beforeAll(async () => {
+    env.workers = workerArgs.map((args) => spawnTrainingWorker(pool, args));
+    env.client = await SweepClient.connect(config);
+    orchestrator = startSweepWorker(config);
+  });
+  afterAll(async () => {
+    await Promise.all(env.workers.map((w) => stopChild(w)));
+    await orchestrator?.stop();
+    await env.client?.close();
+  });
+  return env;
 }
