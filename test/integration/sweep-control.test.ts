@@ -1,9 +1,12 @@
+import { execFile } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { expandTrials } from "../../spec";
 import { readAllTrials } from "../../storage/trials";
 import { progressQuery } from "../../workflows/definitions";
 import {
+  BIN,
   pendingTrials,
   RUN,
   readSummary,
@@ -14,6 +17,7 @@ import {
 } from "./support/harness";
 
 const EPOCHS = 200;
+const execFileAsync = promisify(execFile);
 
 describe("pause, resume and cancel a running sweep", () => {
   const pool = `control-${RUN}`;
@@ -46,6 +50,8 @@ describe("pause, resume and cancel a running sweep", () => {
     expect(paused.started).toBeLessThan(total);
 
     await env.client.signal(sweepId, "resume");
+    await env.client.setMaxParallel(sweepId, 2);
+    expect((await handle.query(progressQuery)).maxParallel).toBe(2);
     await waitFor("resumed trial mid-way", async () => {
       const running = await pendingTrials(env.client, sweepId);
       return running.find((t) => t.epoch >= 10 && t.epoch < EPOCHS - 20);
@@ -69,5 +75,24 @@ describe("pause, resume and cancel a running sweep", () => {
     const summary = await readSummary(config, sweepId);
     expect(summary.total).toBe(total);
     expect(summary.counts.cancelled).toBe(result.counts.cancelled);
+
+    // `hypersweep retry` re-runs the cancelled trials (resuming the partial one from its
+    // checkpoint) and reuses the completed ones.
+    const retry = await execFileAsync(
+      process.execPath,
+      [BIN, "retry", sweepId, "--wait", "--json"],
+      {
+        env: process.env,
+      },
+    );
+    const retried = JSON.parse(retry.stdout) as { counts: Record<string, number> };
+    expect(retried.counts.completed).toBe(total);
+    const rerun = await handle.result();
+    expect(rerun.reused).toBe(result.counts.completed);
+    const resumed = (await readAllTrials(store, sweepId)).find(
+      (a) => a.trialId === partial[0]!.trialId,
+    );
+    expect(resumed?.records).toHaveLength(EPOCHS);
+    expect(resumed?.resumedFromEpochs.length).toBeGreaterThanOrEqual(1);
   });
 });
