@@ -73,7 +73,7 @@ export async function runTrainingWorker(
       maxConcurrentActivityTaskExecutions: options.concurrency,
       shutdownGraceTime: "2 minutes",
       // Frequent heartbeats: progress in `status` is fresh and cancellation arrives within seconds.
-      maxHeartbeatThrottleInterval: "2 seconds",
+      maxHeartbeatThrottleInterval: "1 second",
       activities: {
         trainTrial: async (input: Parameters<typeof activities.trainTrial>[0]) => {
           metrics.setSlots(++busy, options.concurrency);

@@ -22,7 +22,8 @@ const POOL = `metrics-${RUN}`;
 const BASE_IDS = [`ma-${RUN}`, `mb-${RUN}`];
 /** `hypersweep worker` runs one process per slot group, numbered: `<id>-0`. */
 const WORKER_IDS = BASE_IDS.map((id) => `${id}-0`);
-const EPOCHS = 30;
+// Long enough that a trial is seen running across a few 2 s scrapes even on a quiet machine.
+const EPOCHS = 120;
 const EVERY = 10;
 
 /** Three seed experiments, shortened: classification (momenta, optimizers) and regression. */
@@ -32,7 +33,7 @@ async function specs(config: ReturnType<typeof testConfig>): Promise<SweepSpec[]
     ["03-momentum.yaml", {}],
     ["04-optimizers.yaml", {}],
     // Regression: seed 1's data and rates, on seed 3's MLP, so that a trial trains for a few
-    // scrapes (the linear model finishes 30 epochs within one 2 s scrape interval).
+    // scrapes (the linear model finishes its epochs within one 2 s scrape interval).
     ["01-linear-lr.yaml", { grid: { learningRate: [0.0001, 0.001] }, mlp: true }],
   ] as const) {
     const { spec, dir } = await seedSpec(file, (s) => ({

@@ -20,7 +20,10 @@ afterAll(async () => {
 
 function cli(args: string[], env: Record<string, string>) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const { GRAFANA_URL: _u, GRAFANA_TOKEN: _t, ...base } = process.env;
+    // Only the variables under test: a vitest run's integration setup exports the test stack's.
+    const base = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(GRAFANA_|HYPERSWEEP_|TEMPORAL_)/.test(k)),
+    );
     execFile(
       process.execPath,
       ["bin/hypersweep.js", "--state-dir", stateDir, ...args],
