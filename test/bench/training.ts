@@ -4,6 +4,7 @@
  * seed linear trial (SGDRegressor, 350 rows), and trials per minute per core, computed from the
  * process's CPU time per trial (one trial runs on one thread; on a shared machine wall time
  * inflates, CPU time much less; tfjs-node may use more threads, so read its figure as per process).
+ * Each backend's MLP is compared with a tfjs `model.fit` baseline run in the same process.
  *   npm run bench:training -- [--trials 3] [--backends auto|wasm,cpu]
  */
 import { readFile } from "node:fs/promises";
@@ -16,6 +17,7 @@ import {
   resolveOptimizer,
   trainTrial,
 } from "../../training";
+import { fitOnce } from "./fit-baseline";
 
 const { values: args } = parseArgs({
   options: {
@@ -60,14 +62,19 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-async function timeTrials(make: (seed: number) => TrialConfig, data: PreparedData, n: number) {
-  await trainTrial({ trial: { ...make(0), epochs: 2 }, data }); // warm-up (kernels, wasm compile)
+/** Median wall and CPU seconds of `n` runs of `run(i)`, after one warm-up (kernels, wasm compile). */
+async function timeRuns(
+  n: number,
+  warmUp: () => Promise<unknown>,
+  run: (i: number) => Promise<unknown>,
+) {
+  await warmUp();
   const wall: number[] = [];
   const cpu: number[] = [];
-  for (let seed = 1; seed <= n; seed++) {
+  for (let i = 1; i <= n; i++) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    await trainTrial({ trial: make(seed), data });
+    await run(i);
     const c = process.cpuUsage(c0);
     wall.push((performance.now() - t0) / 1000);
     cpu.push((c.user + c.system) / 1e6);
@@ -75,9 +82,17 @@ async function timeTrials(make: (seed: number) => TrialConfig, data: PreparedDat
   return { wall: median(wall), cpu: median(cpu) };
 }
 
+const timeTrials = (make: (seed: number) => TrialConfig, data: PreparedData, n: number) =>
+  timeRuns(
+    n,
+    () => trainTrial({ trial: { ...make(0), epochs: 2 }, data }),
+    (seed) => trainTrial({ trial: make(seed), data }),
+  );
+
 const rows: string[][] = [];
 /** Per core = per CPU-second of this process, so a busy shared machine does not skew it. */
-const row = (backend: string, model: string, n: number, t: { wall: number; cpu: number }) =>
+type Timing = { wall: number; cpu: number };
+const row = (backend: string, model: string, n: number, t: Timing, baseline?: Timing) =>
   rows.push([
     backend,
     model,
@@ -85,6 +100,7 @@ const row = (backend: string, model: string, n: number, t: { wall: number; cpu: 
     t.wall.toFixed(3),
     t.cpu.toFixed(3),
     (60 / t.cpu).toFixed(1),
+    baseline ? `${(t.cpu / baseline.cpu).toFixed(2)}x` : "",
   ]);
 
 const mlpData = await loadDataset(mlpDs, readText);
@@ -98,11 +114,25 @@ for (const pref of wanted) {
     continue;
   }
   tried.add(name);
-  row(name, "mlp 3-128-64-6, 200 ep", TRIALS, await timeTrials(mlp, mlpData, TRIALS));
+  const fit = await timeRuns(
+    TRIALS,
+    () => fitOnce(mlpData, 2),
+    () => fitOnce(mlpData, 200),
+  );
+  row(name, "baseline: tfjs model.fit, 200 ep", TRIALS, fit);
+  row(name, "mlp 3-128-64-6, 200 ep", TRIALS, await timeTrials(mlp, mlpData, TRIALS), fit);
 }
 row("js", "linear SGDRegressor, 200 ep", TRIALS * 3, await timeTrials(linear, linData, TRIALS * 3));
 
-const header = ["backend", "trial", "n", "median wall s", "median cpu s", "trials/min/core"];
+const header = [
+  "backend",
+  "trial",
+  "n",
+  "median wall s",
+  "median cpu s",
+  "trials/min/core",
+  "cpu vs model.fit",
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ");
 console.log([fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)].join("\n"));
