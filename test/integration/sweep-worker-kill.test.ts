@@ -9,6 +9,7 @@ import {
   smallSweep,
   spawnTrainingWorker,
   startSweep,
+  stopChild,
   useSweepEnvironment,
   waitFor,
 } from "./support/harness";
@@ -97,35 +98,39 @@ describe("a training worker killed with SIGKILL mid-trial", () => {
 
   it("on SIGTERM a worker checkpoints at the end of its epoch and the retry resumes there", async () => {
     const graceful = spawnTrainingWorker(POOL, ["--worker-id", `c-${RUN}`]);
-    const spec = await smallSweep(config, "sigterm", POOL, {
-      epochs: EPOCHS,
-      checkpointEvery: EPOCHS,
-      maxParallel: 3,
-    });
-    const sweepId = await startSweep(env.client, spec);
-    const victim = await waitFor("worker c mid-trial", async () => {
-      const running = await pendingTrials(env.client, sweepId);
-      return running.find(
-        (t) => t.identity.startsWith(`c-${RUN}`) && t.epoch >= 5 && t.epoch <= EPOCHS - 50,
+    try {
+      const spec = await smallSweep(config, "sigterm", POOL, {
+        epochs: EPOCHS,
+        checkpointEvery: EPOCHS,
+        maxParallel: 3,
+      });
+      const sweepId = await startSweep(env.client, spec);
+      const victim = await waitFor("worker c mid-trial", async () => {
+        const running = await pendingTrials(env.client, sweepId);
+        return running.find(
+          (t) => t.identity.startsWith(`c-${RUN}`) && t.epoch >= 5 && t.epoch <= EPOCHS - 50,
+        );
+      });
+      graceful.kill("SIGTERM");
+      await new Promise((r) => graceful.once("exit", r));
+      const result = await env.client.handle(sweepId).result();
+      expect(result.counts.completed).toBe(expandTrials(spec).length);
+      const interrupted = (await readAllTrials(store, sweepId)).find(
+        (a) => a.trialId === victim.trialId,
       );
-    });
-    graceful.kill("SIGTERM");
-    await new Promise((r) => graceful.once("exit", r));
-    const result = await env.client.handle(sweepId).result();
-    expect(result.counts.completed).toBe(expandTrials(spec).length);
-    const interrupted = (await readAllTrials(store, sweepId)).find(
-      (a) => a.trialId === victim.trialId,
-    );
-    const log = interrupted?.attemptLog ?? [];
-    const stopped = log.find((l) => l.attempt === victim.attempt);
-    const resumed = log.find((l) => l.attempt === victim.attempt + 1);
-    // The only scheduled checkpoint is the last epoch, so any checkpoint is the shutdown's own:
-    // the retry resumed exactly there and nothing was trained twice.
-    expect(resumed?.resumedFromEpoch).toBeGreaterThanOrEqual(victim.epoch);
-    expect(resumed?.resumedFromEpoch).toBe(stopped?.reachedEpoch);
-    expect(resumed!.resumedFromEpoch).toBeGreaterThan(0);
-    expect(interrupted?.records.map((r) => r.epoch)).toEqual(
-      Array.from({ length: EPOCHS }, (_, i) => i + 1),
-    );
+      const log = interrupted?.attemptLog ?? [];
+      const stopped = log.find((l) => l.attempt === victim.attempt);
+      const resumed = log.find((l) => l.attempt === victim.attempt + 1);
+      // The only scheduled checkpoint is the last epoch, so any checkpoint is the shutdown's own:
+      // the retry resumed exactly there and nothing was trained twice.
+      expect(resumed?.resumedFromEpoch).toBeGreaterThanOrEqual(victim.epoch);
+      expect(resumed?.resumedFromEpoch).toBe(stopped?.reachedEpoch);
+      expect(resumed!.resumedFromEpoch).toBeGreaterThan(0);
+      expect(interrupted?.records.map((r) => r.epoch)).toEqual(
+        Array.from({ length: EPOCHS }, (_, i) => i + 1),
+      );
+    } finally {
+      await stopChild(graceful, "SIGKILL");
+    }
   });
 });

@@ -76,6 +76,11 @@ export function spawnTrainingWorker(pool: string, extra: string[] = []): ChildPr
     ],
     { env: process.env, stdio: ["ignore", "ignore", "pipe"] },
   );
+  // A test that fails before its cleanup must not leave a worker polling: kill it when this
+  // test process exits, whatever happened.
+  const reap = () => child.kill("SIGKILL");
+  process.once("exit", reap);
+  child.once("exit", () => process.off("exit", reap));
   child.stderr?.on("data", (d: Buffer) => {
     if (process.env.HYPERSWEEP_TEST_VERBOSE) process.stderr.write(d);
   });
