@@ -35,9 +35,11 @@ import {
   recordOutcome,
 } from "./sweep-state";
 
+// Bookkeeping is idempotent and cheap, so it retries without limit: an S3 outage of any length
+// delays the sweep's summary instead of failing the sweep.
 const bookkeeping = proxyActivities<SweepActivities>({
   startToCloseTimeout: "10 minutes",
-  retry: { maximumAttempts: 10, initialInterval: "1s", maximumInterval: "30s" },
+  retry: { initialInterval: "1s", backoffCoefficient: 2, maximumInterval: "30s" },
 });
 
 function trainingActivities(input: SweepWorkflowInput) {
