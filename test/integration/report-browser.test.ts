@@ -5,16 +5,16 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildReport } from "../../report";
 import { EXPERIMENT_2_RATES, makeReportInput } from "../fixtures/report-input";
+import { launchChromium, watchedPage } from "./support/chromium";
 
 const OUT = resolve("test-output");
 // The project compiles without the DOM lib; these are the bits of it the page callbacks use.
 type TableCell = { cellIndex: number; dataset: Record<string, string | undefined> };
 type TableRow = { cells: ArrayLike<TableCell> };
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 describe("HTML report in headless Chromium", () => {
   const input = makeReportInput();
@@ -28,23 +28,8 @@ describe("HTML report in headless Chromium", () => {
     await mkdir(dir, { recursive: true });
     const file = join(dir, "index.html");
     await writeFile(file, await buildReport(input));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    page.on("console", (m) => {
-      if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    browser = await launchChromium();
+    page = await watchedPage(browser, problems);
     page.on("request", (r) => requests.push(r.url()));
     await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
   });

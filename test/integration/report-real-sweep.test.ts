@@ -7,12 +7,13 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withSeeds } from "../../spec";
 import type { SweepSummary } from "../../storage/artifacts";
 import { sweepKeys } from "../../storage/keys";
 import { ArtifactStore } from "../../storage/store";
+import { launchChromium, watchedPage } from "./support/chromium";
 import {
   BIN,
   prepare,
@@ -30,7 +31,6 @@ import {
 const OUT = resolve("test-output");
 const POOL = `report-${RUN}`;
 const RATES = 8;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** The real CLI as a child process, with the test stack's environment. */
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -96,23 +96,8 @@ describe("hypersweep report on a real seed sweep", () => {
   });
 
   it("opens in headless Chromium with no console errors", async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    page.on("console", (m) => {
-      if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    browser = await launchChromium();
+    page = await watchedPage(browser, problems);
     await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
     expect(problems).toEqual([]);
   });
