@@ -1,22 +1,7 @@
-/**
- * Training benchmark (a script, not a test): per loadable backend, the median wall time of a
- * 200-epoch seed MLP trial (128-64 relu, SGD lr 1e-3, BMI first-300 split) and of a 200-epoch
- * seed linear trial (SGDRegressor, 350 rows), and trials per minute per core, computed from the
- * process's CPU time per trial (one trial runs on one thread; on a shared machine wall time
- * inflates, CPU time much less; tfjs-node may use more threads, so read its figure as per process).
- * Each backend's MLP is compared with a tfjs `model.fit` baseline run in the same process.
- *   npm run bench:training -- [--trials 3] [--backends auto|wasm,cpu]
- */
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import type { BackendPreference, DatasetConfig, TrialConfig } from "../../spec/types";
-import {
-  initBackend,
-  loadDataset,
-  type PreparedData,
-  resolveOptimizer,
-  trainTrial,
-} from "../../training";
+import type { BackendPreference, TrialConfig } from "../../spec/types";
+import { initBackend, type PreparedData, resolveOptimizer, trainTrial } from "../../training";
+import { bmiClassification, bmiRegression, loadBmi } from "../unit/training/fixtures";
 import { fitOnce } from "./fit-baseline";
 
 const { values: args } = parseArgs({
@@ -26,19 +11,8 @@ const { values: args } = parseArgs({
   },
 });
 const TRIALS = Number(args.trials);
-const readText = (p: string) => readFile(new URL(`../../${p}`, import.meta.url), "utf8");
-
-const dataset = (over: Partial<DatasetConfig>): DatasetConfig => ({
-  source: "examples/data/bmi.csv",
-  features: ["Height", "Weight", "Gender"],
-  target: "Index",
-  task: "classification",
-  split: { head: 300 },
-  standardize: false,
-  ...over,
-});
-const mlpDs = dataset({});
-const linDs = dataset({ task: "regression", split: { random: { test: 0.3, seed: 42 } } });
+const mlpDs = bmiClassification;
+const linDs = bmiRegression;
 const mlp = (seed: number): TrialConfig => ({
   dataset: mlpDs,
   model: { type: "mlp", hidden: [128, 64], activation: "relu" },
@@ -103,8 +77,8 @@ const row = (backend: string, model: string, n: number, t: Timing, baseline?: Ti
     baseline ? `${(t.cpu / baseline.cpu).toFixed(2)}x` : "",
   ]);
 
-const mlpData = await loadDataset(mlpDs, readText);
-const linData = await loadDataset(linDs, readText);
+const mlpData = await loadBmi(mlpDs);
+const linData = await loadBmi(linDs);
 const wanted = args.backends === "auto" ? ["auto"] : args.backends.split(",");
 const tried = new Set<string>();
 for (const pref of wanted) {

@@ -1,33 +1,17 @@
-/**
- * The tutorial's four seed experiments through the training engine (3 seeds each), checked
- * against its qualitative findings. Only the settings the findings name are trained, to keep
- * this near a minute on wasm; needs no servers.
- */
-import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { DatasetConfig, EpochRecord, TrialConfig } from "../../spec/types";
+import type { EpochRecord, TrialConfig } from "../../spec/types";
 import {
   initBackend,
-  loadDataset,
   type PreparedData,
   resolveOptimizer,
   type TrainResult,
   trainTrial,
 } from "../../training";
+import { bmiClassification, bmiRegression, loadBmi } from "../unit/training/fixtures";
 
 const SEEDS = [1, 2, 3];
-const readText = (p: string) => readFile(new URL(`../../${p}`, import.meta.url), "utf8");
-const bmi = (over: Partial<DatasetConfig>): DatasetConfig => ({
-  source: "examples/data/bmi.csv",
-  features: ["Height", "Weight", "Gender"],
-  target: "Index",
-  task: "classification",
-  split: { head: 300 },
-  standardize: false,
-  ...over,
-});
-const MLP_DATA = bmi({});
-const LINEAR_DATA = bmi({ task: "regression", split: { random: { test: 0.3, seed: 42 } } });
+const MLP_DATA = bmiClassification;
+const LINEAR_DATA = bmiRegression;
 
 type Opt = Parameters<typeof resolveOptimizer>[0];
 const mlpTrial = (opt: Opt, seed: number): TrialConfig => ({
@@ -65,7 +49,7 @@ const epochsTo95 = (r: TrainResult) => {
 
 beforeAll(async () => {
   await initBackend("wasm");
-  mlpData = await loadDataset(MLP_DATA, readText);
+  mlpData = await loadBmi(MLP_DATA);
   for (const [label, opt] of Object.entries(MLP_SETTINGS)) {
     const results: TrainResult[] = [];
     for (const seed of SEEDS)
@@ -75,7 +59,7 @@ beforeAll(async () => {
       `${label}: final val acc ${finalVal(label).map((x) => x.toFixed(3))}, best ${results.map((r) => Math.max(...val(r)).toFixed(3))}, epochs to 95% ${results.map(epochsTo95)}, status ${results.map((r) => r.status)}`,
     );
   }
-  const linData = await loadDataset(LINEAR_DATA, readText);
+  const linData = await loadBmi(LINEAR_DATA);
   for (const lr of [0.0001, 0.001, 0.01, 0.1, 0.2, 0.5, 0.8, 1]) {
     for (const seed of SEEDS) {
       const optimizer = resolveOptimizer({ name: "sgd", learningRate: lr });
