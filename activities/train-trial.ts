@@ -1,15 +1,14 @@
 import { ApplicationFailure, CancelledFailure, Context } from "@temporalio/activity";
+import { toApplicationFailure } from "../errors";
 import { type TrialLabels, trialLabelsOf } from "../metrics";
 import type { EpochRecord } from "../spec/types";
 import type { TrialArtifact } from "../storage/artifacts";
 import { sourceReader } from "../storage/datasets";
 import { latestCheckpoint, readTrial, saveCheckpoint, writeTrial } from "../storage/trials";
 import {
-  DataError,
   decodeCheckpoint,
   loadDataset,
   trainTrial as runTraining,
-  TrainingConfigError,
   type TrainResult,
 } from "../training";
 import type { TrainTrialInput, TrialOutcome } from "../workflows/definitions";
@@ -61,14 +60,7 @@ async function loadData(deps: ActivityDeps, input: TrainTrialInput) {
       loadDataset(dataset, sourceReader(deps.store)),
     );
   } catch (error) {
-    if (error instanceof DataError) {
-      throw ApplicationFailure.create({
-        message: error.message,
-        type: "DataError",
-        nonRetryable: true,
-      });
-    }
-    throw error;
+    throw toApplicationFailure(error);
   }
 }
 
@@ -198,14 +190,7 @@ async function nonRetryableOnBadConfig<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    if (error instanceof TrainingConfigError || error instanceof DataError) {
-      throw ApplicationFailure.create({
-        message: error.message,
-        type: error instanceof DataError ? "DataError" : "InvalidTrialError",
-        nonRetryable: true,
-      });
-    }
-    throw error;
+    throw toApplicationFailure(error);
   }
 }
 

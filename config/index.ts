@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { ConfigError } from "../errors";
 import { Secret } from "./secret";
 
 export { Secret } from "./secret";
@@ -89,10 +90,8 @@ export interface ConfigOverrides {
   grafanaUrl?: string;
 }
 
-/** A configuration problem, naming the variable or file at fault. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+/** A configuration problem, naming the variable or file at fault (errors/ holds the class). */
+export { ConfigError };
 
 function parseEnv(env: NodeJS.ProcessEnv): z.infer<typeof EnvSchema> {
   const parsed = EnvSchema.safeParse(env);

@@ -1,5 +1,6 @@
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { UsageError } from "../errors";
 
 export interface ScrapeTargetOptions {
   /** The folder Prometheus' `file_sd_configs` watches (`*.json`). */
@@ -40,7 +41,9 @@ export function fileSdContent(options: Omit<ScrapeTargetOptions, "sdDir" | "work
  */
 export async function registerScrapeTarget(options: ScrapeTargetOptions): Promise<ScrapeTarget> {
   if (!SAFE_ID.test(options.workerId)) {
-    throw new Error(`workerId ${JSON.stringify(options.workerId)}: use letters, digits, . _ -`);
+    throw new UsageError(
+      `workerId ${JSON.stringify(options.workerId)}: use letters, digits, . _ -`,
+    );
   }
   await mkdir(options.sdDir, { recursive: true });
   const file = join(options.sdDir, `${options.workerId}.json`);

@@ -1,42 +1,8 @@
 import type { z } from "zod";
+import type { SpecProblem } from "../errors";
 
-/** One thing wrong with a spec: where (`grid.learningRate[2]`) and what (`must be a positive number`). */
-export interface SpecProblem {
-  /** Dotted path into the spec; `""` for the spec as a whole. */
-  path: string;
-  message: string;
-  /** 1-based line in the spec file, when the spec came from a YAML or JSON file. */
-  line?: number;
-}
-
-/**
- * An invalid spec, with every problem found (not just the first).
- *
- * @example
- * try { parseSpec(raw) } catch (e) { if (e instanceof SpecError) console.log(e.problems) }
- */
-export class SpecError extends Error {
-  override name = "SpecError";
-  readonly problems: SpecProblem[];
-  readonly origin: string | undefined;
-
-  constructor(problems: SpecProblem[], origin?: string) {
-    super(formatProblems(problems, origin));
-    this.problems = problems;
-    this.origin = origin;
-  }
-}
-
-function formatProblems(problems: SpecProblem[], origin?: string): string {
-  const where = origin === undefined ? "" : ` ${origin}`;
-  const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-  const lines = problems.map((p) => {
-    const line = p.line === undefined ? undefined : `line ${p.line}`;
-    const where = p.path ? `${p.path}${line ? ` (${line})` : ""}` : (line ?? "(spec)");
-    return `  ${where}: ${p.message}`;
-  });
-  return [`invalid spec${where}: ${count}`, ...lines].join("\n");
-}
+// SpecError lives in errors/ with the rest of the error vocabulary.
+export { SpecError, type SpecProblem } from "../errors";
 
 type Path = readonly PropertyKey[];
 

@@ -1,9 +1,10 @@
 /** The object layout of DESIGN.md: every key derives from sweep and trial ids, so retries overwrite. */
+import { UsageError } from "../errors";
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 function checkId(kind: string, id: string): string {
-  if (!ID.test(id)) throw new Error(`invalid ${kind} id ${JSON.stringify(id)}`);
+  if (!ID.test(id)) throw new UsageError(`invalid ${kind} id ${JSON.stringify(id)}`);
   return id;
 }
 

@@ -1,5 +1,6 @@
 import { Client } from "minio";
 import type { S3Config } from "../config";
+import { ConfigError } from "../errors";
 
 /** A missing object (404); everything else from the store is transient and retried upstream. */
 export class ObjectNotFoundError extends Error {
@@ -29,7 +30,7 @@ export class ArtifactStore {
   constructor(config: S3Config) {
     const url = new URL(config.endpoint);
     if (!config.accessKey || !config.secretKey) {
-      throw new Error(
+      throw new ConfigError(
         "no S3 credentials: set HYPERSWEEP_S3_ACCESS_KEY and HYPERSWEEP_S3_SECRET_KEY, or run `hypersweep stack up`",
       );
     }

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { TrialConfig } from "../spec/types";
 import { currentBackend } from "./backend";
 import type { PreparedData } from "./data/load";
+import { TrainingConfigError } from "./errors";
 import { DenseStack } from "./mlp";
 import { type EpochMetrics, type NamedArray, type TrialModel, takeArray } from "./model";
 import { KerasOptimizer } from "./optimizers";
@@ -36,7 +37,7 @@ export class MlpTrainer implements TrialModel {
     private readonly data: PreparedData,
     rng: Rng,
   ) {
-    if (trial.model.type !== "mlp") throw new Error("MlpTrainer needs an mlp model");
+    if (trial.model.type !== "mlp") throw new TrainingConfigError("MlpTrainer needs an mlp model");
     const out = data.task === "classification" ? data.numClasses! : 1;
     this.net = new DenseStack(
       [data.nFeatures, ...trial.model.hidden, out],

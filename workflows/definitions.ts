@@ -3,6 +3,7 @@
  * activity interfaces (declared here so workflow code never imports activity modules).
  */
 import { defineQuery, defineSignal } from "@temporalio/workflow";
+import { NON_RETRYABLE_ERROR_TYPES } from "../errors";
 import type { SweepSpec } from "../spec";
 import type { Objective, TrialSpec, TrialStatus } from "../spec/types";
 
@@ -14,8 +15,8 @@ export function poolTaskQueue(pool: string): string {
   return `hypersweep-${pool}`;
 }
 
-/** Error types that no retry can fix: bad data, bad spec, bad trial settings. */
-export const NON_RETRYABLE_ERRORS = ["DataError", "SpecError", "InvalidTrialError"];
+/** Error types that no retry can fix (bad data, spec, trial settings): derived in errors/. */
+export const NON_RETRYABLE_ERRORS = [...NON_RETRYABLE_ERROR_TYPES];
 
 export interface SweepWorkflowInput {
   sweepId: string;

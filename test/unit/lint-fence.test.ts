@@ -22,8 +22,8 @@ function biomeLint(relativeFile: string): Promise<{ code: number; output: string
 }
 
 /** Writes a probe file under workflows/ (a unique name: others work in that folder), lints it. */
-async function lintWorkflowSource(source: string) {
-  const file = `workflows/lint-fence-probe-${randomUUID()}.ts`;
+async function lintWorkflowSource(source: string, folder = "workflows") {
+  const file = `${folder}/lint-fence-probe-${randomUUID()}.ts`;
   try {
     writeFileSync(`${root}${file}`, source);
     return await biomeLint(file);
@@ -68,5 +68,23 @@ describe("the workflow sandbox lint fence", () => {
     );
     expect(output).not.toContain("noRestrictedImports");
     expect(code).toBe(0);
+  });
+
+  it("lets workflows import errors/, and fences errors/ like workflows/", async () => {
+    const workflow = await lintWorkflowSource(
+      ['import { UsageError } from "../errors";', "export const kinds = [UsageError];", ""].join(
+        "\n",
+      ),
+    );
+    expect(workflow.output).not.toContain("noRestrictedImports");
+    expect(workflow.code).toBe(0);
+    const errors = await lintWorkflowSource(
+      ['import { readFileSync } from "node:fs";', "export const leaked = readFileSync;", ""].join(
+        "\n",
+      ),
+      "errors",
+    );
+    expect(errors.code).not.toBe(0);
+    expect(errors.output).toContain("lint/correctness/noNodejsModules");
   });
 });
