@@ -5,14 +5,19 @@ import { registerReportCommand } from "./commands/report";
 import { registerStackCommands } from "./commands/stack";
 import { registerSweepCommands } from "./commands/sweeps";
 import { registerWorkerCommand } from "./commands/worker";
-import { exitCodeOf, reportError } from "./errors";
+import { exitCodeOf, reportError } from "./exit-codes";
+import { exitQuietlyOnClosedPipe } from "./output";
+
+exitQuietlyOnClosedPipe();
 
 const program = new Command("hypersweep")
   .description(
     "Distributed hyper-parameter sweeps on Temporal, TensorFlow.js, MinIO and Prometheus",
   )
   .option("--state-dir <dir>", "folder for the local stack's state (env HYPERSWEEP_STATE_DIR)")
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Parse errors reach the catch below, so exitCodeOf is the one place exit codes are chosen.
+  .exitOverride();
 
 registerStackCommands(program);
 registerWorkerCommand(program);

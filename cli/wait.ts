@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import type { SweepClient } from "../client";
+import type { SweepResult } from "../workflows/definitions";
 import { progressLine } from "./format";
-import type { SweepClient } from "./sweep-client";
 
 /**
  * Follows a sweep until its workflow closes, drawing a progress bar on a terminal (a line
@@ -10,29 +10,23 @@ export async function waitForSweep(
   client: SweepClient,
   sweepId: string,
   opts: { progress: boolean; pollMs?: number },
-): Promise<void> {
-  const started = Date.now();
+): Promise<SweepResult> {
   const tty = process.stderr.isTTY;
   let lastLine = 0;
-  for (;;) {
-    const status = await client.status(sweepId).catch((error: Error) => {
-      // A restarting server or a query during a continue-as-new: try again.
-      if (/not found|unavailable|connect|deadline|closed/i.test(error.message)) return undefined;
-      throw error;
-    });
-    if (status && status.state !== "running") {
-      if (opts.progress && tty) process.stderr.write("\n");
-      if (status.state === "completed") return;
-      throw new Error(`sweep ${sweepId} ${status.state}: ${status.message}`);
-    }
-    if (status && opts.progress) {
-      const line = progressLine(status.progress, (Date.now() - started) / 1000);
+  return client.wait(sweepId, {
+    ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
+    onEvent: (event) => {
+      if (!opts.progress) return;
+      if (event.type === "finished") {
+        if (tty) process.stderr.write("\n");
+        return;
+      }
+      const line = progressLine(event.progress, event.elapsedSeconds);
       if (tty) process.stderr.write(`\r${line}`);
       else if (Date.now() - lastLine > 10_000) {
         process.stderr.write(`${line}\n`);
         lastLine = Date.now();
       }
-    }
-    await sleep(opts.pollMs ?? 1000);
-  }
+    },
+  });
 }

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename, isAbsolute, resolve } from "node:path";
+import { DataError, UsageError } from "../errors";
 import { datasetConfigOf, type SweepSpec } from "../spec";
+import { sourceReader } from "../storage/datasets";
 import { datasetKey, S3_SCHEME } from "../storage/keys";
 import type { ArtifactStore } from "../storage/store";
-import { DataError, loadDataset } from "../training";
-import { UsageError } from "./errors";
+import { loadDataset } from "../training";
 
 /** A spec whose dataset points into the bucket, plus the local file to upload (if any). */
 export interface PreparedSpec {
@@ -27,6 +28,7 @@ export async function resolveDataset(spec: SweepSpec, specDir: string): Promise<
   } catch (error) {
     throw new UsageError(
       `dataset.path: cannot read ${localPath} (${(error as NodeJS.ErrnoException).code ?? error})`,
+      { cause: error },
     );
   }
   const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
@@ -56,6 +58,7 @@ export async function validateData(
     if (error instanceof DataError)
       throw new UsageError(
         `dataset ${prepared.upload?.localPath ?? config.source}: ${error.message}`,
+        { cause: error },
       );
     throw error;
   }
@@ -65,4 +68,26 @@ export async function uploadDataset(store: ArtifactStore, prepared: PreparedSpec
   if (!prepared.upload) return;
   const { key, localPath } = prepared.upload;
   if (!(await store.exists(key))) await store.putBytes(key, await readFile(localPath), "text/csv");
+}
+
+/**
+ * Everything a spec needs before it can start, as `hypersweep run` does it: the local dataset
+ * resolved to its content-addressed key, loaded and validated exactly as a worker will (bad
+ * data is a `UsageError` naming row and column), and uploaded unless already in the bucket.
+ *
+ * @example
+ * const { spec, dir } = await loadSpecFile("examples/seed/03-momentum.yaml");
+ * const prepared = await prepareSpec(new ArtifactStore(config.s3), spec, dir);
+ * await sweeps.start(prepared.spec);
+ */
+export async function prepareSpec(
+  store: ArtifactStore,
+  spec: SweepSpec,
+  specDir: string,
+): Promise<PreparedSpec> {
+  const prepared = await resolveDataset(spec, specDir);
+  await validateData(prepared, sourceReader(store, specDir));
+  await store.ensureBucket();
+  await uploadDataset(store, prepared);
+  return prepared;
 }

@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { UsageError } from "../errors";
 import { buildReport, ReportInputError } from "../report";
 import type { SweepSummary } from "../storage/artifacts";
 import { sweepKeys } from "../storage/keys";
 import type { ArtifactStore } from "../storage/store";
 import { readAllTrials } from "../storage/trials";
-import { UsageError } from "./errors";
 
 /** Where a report went: the local file and its object key in the bucket. */
 export interface WrittenReport {
@@ -47,7 +47,8 @@ export async function writeSweepReport(
   try {
     html = await buildReport({ summary, trials, ...(groupBy ? { groupBy } : {}) });
   } catch (error) {
-    if (error instanceof ReportInputError) throw new UsageError(`--group-by: ${error.message}`);
+    if (error instanceof ReportInputError)
+      throw new UsageError(`--group-by: ${error.message}`, { cause: error });
     throw error;
   }
   const file = join(resolve(outDir), "index.html");

@@ -6,47 +6,59 @@ import {
   WorkflowNotFoundError,
 } from "@temporalio/client";
 import type { HypersweepConfig } from "../config";
-import type { SweepSpec } from "../spec";
-import { connectClient } from "../workers/connection";
+import { TransientError, UsageError } from "../errors";
+import { type SweepSpec, sweepIdFor } from "../spec";
 import {
   cancelSweepSignal,
   pauseSweepSignal,
   progressQuery,
   resumeSweepSignal,
   SWEEP_TASK_QUEUE,
-  type SweepProgress,
   type SweepResult,
   setMaxParallelSignal,
 } from "../workflows/definitions";
 import type { sweepWorkflow } from "../workflows/sweep";
-import { UsageError } from "./errors";
+import { connectClient } from "./connection";
+import { runningTrial, type SweepStatus, stateName } from "./status";
+import { type SweepEvent, type WatchOptions, watchSweep } from "./watch";
 
-/** Epoch and attempt of a running trial, read from its activity's last heartbeat. */
-export interface RunningTrial {
-  trialId?: string;
-  epoch?: number;
-  attempt: number;
+/** A control message to a running sweep. */
+export type SweepControl = "pause" | "resume" | "cancel";
+
+/**
+ * Throws a `UsageError` naming `value` unless it is a valid `maxParallel` (a positive integer).
+ * @example checkMaxParallel(0) // throws "maxParallel must be a positive integer (got 0)"
+ */
+export function checkMaxParallel(value: number): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new UsageError(`maxParallel must be a positive integer (got ${value})`);
+  }
 }
 
-export type SweepStatus =
-  | { state: "running"; progress: SweepProgress; trials: RunningTrial[] }
-  | { state: "completed"; result: SweepResult }
-  | { state: "failed" | "terminated" | "timed-out" | "cancelled"; message: string };
-
-/** The CLI's view of sweeps: start, control and inspect sweep workflows by sweep id. */
+/**
+ * Starts, controls and follows sweep workflows by sweep id.
+ *
+ * @example
+ * const sweeps = await SweepClient.connect(loadConfig(process.env));
+ * const { sweepId } = await sweeps.start(spec);
+ * const result = await sweeps.wait(sweepId, { onEvent: (e) => console.log(e.type) });
+ * await sweeps.close();
+ */
 export class SweepClient {
   private constructor(
     readonly client: Client,
     private readonly connection: Connection,
   ) {}
 
+  /** Connects to the configured Temporal; a server that cannot be reached is a `TransientError`. */
   static async connect(config: HypersweepConfig): Promise<SweepClient> {
     let connection: Connection;
     try {
       connection = await connectClient(config.temporal);
     } catch (error) {
-      throw new Error(
+      throw new TransientError(
         `cannot reach Temporal at ${config.temporal.address} (${(error as Error).message}); is the stack up? try \`hypersweep stack up\``,
+        { cause: error },
       );
     }
     return new SweepClient(
@@ -59,17 +71,26 @@ export class SweepClient {
     await this.connection.close();
   }
 
-  /** Starts the sweep; `false` when a run with this id is already in progress. */
-  async start(sweepId: string, spec: SweepSpec, historyLimit?: number): Promise<boolean> {
+  /**
+   * Starts a sweep of a prepared spec (see `prepareSpec`) under its stable id; `started` is
+   * `false` when a run with this id is already in progress (the caller can follow it).
+   * @example const { sweepId, started } = await sweeps.start(prepared.spec);
+   */
+  async start(
+    spec: SweepSpec,
+    opts: { sweepId?: string; historyLimit?: number } = {},
+  ): Promise<{ sweepId: string; started: boolean }> {
+    const sweepId = opts.sweepId ?? sweepIdFor(spec);
+    const historyLimit = opts.historyLimit;
     try {
       await this.client.workflow.start<typeof sweepWorkflow>("sweepWorkflow", {
         taskQueue: SWEEP_TASK_QUEUE,
         workflowId: sweepId,
         args: [{ sweepId, spec, ...(historyLimit ? { historyLimit } : {}) }],
       });
-      return true;
+      return { sweepId, started: true };
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { sweepId, started: false };
       throw error;
     }
   }
@@ -78,6 +99,10 @@ export class SweepClient {
     return this.client.workflow.getHandle<typeof sweepWorkflow>(sweepId);
   }
 
+  /**
+   * Where a sweep stands: progress and running trials, its result, or why it stopped.
+   * @example if ((await sweeps.status(id)).state === "running") await sweeps.pause(id);
+   */
   async status(sweepId: string): Promise<SweepStatus> {
     const handle = this.handle(sweepId);
     const description = await this.describe(sweepId);
@@ -96,56 +121,99 @@ export class SweepClient {
       () => state,
       (e: Error) => (e.cause instanceof Error ? e.cause.message : e.message),
     );
-    return { state: state.toLowerCase().replace("_", "-") as "failed", message };
+    return { state: stateName(state) as "failed", message };
   }
 
+  /** The workflow's description; an unknown id is a `UsageError`. */
   async describe(sweepId: string) {
     try {
       return await this.handle(sweepId).describe();
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError)
-        throw new UsageError(`no sweep with id ${sweepId}`);
+      if (error instanceof WorkflowNotFoundError) {
+        throw new UsageError(`no sweep with id ${sweepId}`, { cause: error });
+      }
       throw error;
     }
   }
 
-  async signal(sweepId: string, what: "pause" | "resume" | "cancel"): Promise<void> {
-    await this.describe(sweepId);
+  /** Starts no new trials (running ones finish). @example await sweeps.pause(id); */
+  pause(sweepId: string): Promise<void> {
+    return this.signal(sweepId, "pause");
+  }
+
+  /** Resumes a paused sweep. @example await sweeps.resume(id); */
+  resume(sweepId: string): Promise<void> {
+    return this.signal(sweepId, "resume");
+  }
+
+  /** Stops a sweep; running trials keep their partial curves. @example await sweeps.cancel(id); */
+  cancel(sweepId: string): Promise<void> {
+    return this.signal(sweepId, "cancel");
+  }
+
+  /**
+   * Sends a control message; an unknown or finished sweep is a `UsageError` (one line).
+   * @example await sweeps.signal(id, "pause");
+   */
+  async signal(sweepId: string, what: SweepControl): Promise<void> {
     const signal = {
       pause: pauseSweepSignal,
       resume: resumeSweepSignal,
       cancel: cancelSweepSignal,
     }[what];
-    await this.handle(sweepId).signal(signal);
+    await this.whileRunning(sweepId, what, () => this.handle(sweepId).signal(signal));
   }
 
+  /**
+   * Changes a running sweep's `maxParallel`; a value that is not a positive integer, an unknown
+   * or a finished sweep is a `UsageError`.
+   * @example await sweeps.setMaxParallel(id, 4);
+   */
   async setMaxParallel(sweepId: string, value: number): Promise<void> {
-    await this.describe(sweepId);
-    await this.handle(sweepId).signal(setMaxParallelSignal, value);
+    checkMaxParallel(value);
+    await this.whileRunning(sweepId, "set-parallel", () =>
+      this.handle(sweepId).signal(setMaxParallelSignal, value),
+    );
   }
-}
 
-function runningTrial(
-  client: Client,
-  activity: {
-    heartbeatDetails?: { payloads?: unknown[] | null } | null;
-    attempt?: number | null;
-    activityId?: string | null;
-  },
-): RunningTrial {
-  const payload = activity.heartbeatDetails?.payloads?.[0];
-  let details: { epoch?: number } | undefined;
-  try {
-    details = payload
-      ? (client.options.loadedDataConverter.payloadConverter.fromPayload(payload as never) as {
-          epoch?: number;
-        })
-      : undefined;
-  } catch {
-    details = undefined;
+  /**
+   * Follows a sweep: one `progress` event per poll while it runs, then `finished` with its
+   * result; throws if the sweep workflow failed or was terminated.
+   * @example for await (const e of sweeps.watch(id)) if (e.type === "progress") draw(e.progress);
+   */
+  watch(sweepId: string, opts: WatchOptions = {}): AsyncGenerator<SweepEvent> {
+    return watchSweep(this, sweepId, opts);
   }
-  return {
-    ...(details?.epoch === undefined ? {} : { epoch: details.epoch }),
-    attempt: activity.attempt ?? 1,
-  };
+
+  /**
+   * Waits for a sweep to finish and returns its result, passing every event to `onEvent`.
+   * @example const result = await sweeps.wait(id, { onEvent: console.log });
+   */
+  async wait(
+    sweepId: string,
+    opts: WatchOptions & { onEvent?: (event: SweepEvent) => void } = {},
+  ): Promise<SweepResult> {
+    for await (const event of this.watch(sweepId, opts)) {
+      opts.onEvent?.(event);
+      if (event.type === "finished") return event.result;
+    }
+    throw new Error(`stopped following sweep ${sweepId} before it finished`);
+  }
+
+  /** Runs `send` if the sweep is running; a closed sweep (before or during) is a UsageError. */
+  private async whileRunning(sweepId: string, what: string, send: () => Promise<void>) {
+    const notRunning = (state: string, cause?: unknown) =>
+      new UsageError(
+        `sweep ${sweepId} is ${state}, not running: ${what} applies to a running sweep only`,
+        { cause },
+      );
+    const { status } = await this.describe(sweepId);
+    if (status.name !== "RUNNING") throw notRunning(stateName(status.name));
+    try {
+      await send();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw notRunning("finished", error);
+      throw error;
+    }
+  }
 }

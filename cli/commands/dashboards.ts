@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../../config";
 import { writeDashboards } from "../../dashboards/build";
 import { DEFAULT_FOLDER, pushDashboards } from "../../dashboards/push";
-import { UsageError } from "../errors";
+import { UsageError } from "../../errors";
 
 interface PushFlags {
   grafanaUrl?: string;

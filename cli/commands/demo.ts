@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
+import { connect, writeSweepReport } from "../../client";
 import { CREDENTIALS_FILE, type HypersweepConfig } from "../../config";
 import { type ServiceStatus, stackUp } from "../../infra/stack";
 import { ArtifactStore } from "../../storage/store";
@@ -13,10 +14,8 @@ import {
 } from "../demo/experiments";
 import { followSweeps, stepReporter } from "../demo/progress";
 import { startDemoWorkers } from "../demo/workers";
-import { EXIT_FAILED } from "../errors";
+import { EXIT_FAILED } from "../exit-codes";
 import { leaderboardText } from "../format";
-import { writeSweepReport } from "../report-writer";
-import { SweepClient } from "../sweep-client";
 
 interface DemoFlags {
   fresh?: boolean;
@@ -71,10 +70,10 @@ async function runSweeps(
   say(
     `workers: orchestration in this process, ${workers.processes} training process(es) on pool ${DEMO_POOL}`,
   );
-  const client = await SweepClient.connect(config);
+  const client = await connect(config);
   try {
     for (const e of experiments) {
-      const fresh = await client.start(e.sweepId, e.spec);
+      const { started: fresh } = await client.start(e.spec, { sweepId: e.sweepId });
       say(`  ${fresh ? "started" : "following"} ${e.sweepId}`);
     }
     const sweeps = experiments.map((e) => ({ sweepId: e.sweepId, name: e.spec.name }));

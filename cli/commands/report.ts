@@ -1,7 +1,7 @@
 import type { Command } from "commander";
+import { writeSweepReport } from "../../client";
 import { ArtifactStore } from "../../storage/store";
 import { configFrom } from "../context";
-import { writeSweepReport } from "../report-writer";
 
 interface ReportFlags {
   out: string;

@@ -1,23 +1,32 @@
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
+import {
+  checkMaxParallel,
+  connect,
+  prepareSpec,
+  readLeaderboardCsv,
+  readResults,
+  resolveDataset,
+  type SweepClient,
+  type SweepStatus,
+} from "../../client";
 import type { HypersweepConfig } from "../../config";
+import { UsageError } from "../../errors";
 import { expandTrials, type SweepSpec, sweepIdFor } from "../../spec";
 import { loadSpecFile } from "../../spec/file";
 import type { SweepSummary } from "../../storage/artifacts";
-import { sourceReader } from "../../storage/datasets";
 import { sweepKeys } from "../../storage/keys";
 import { ArtifactStore } from "../../storage/store";
 import { configFrom } from "../context";
-import { EXIT_FAILED, UsageError } from "../errors";
+import { EXIT_FAILED } from "../exit-codes";
 import { leaderboardText, trialsText } from "../format";
-import { resolveDataset, uploadDataset, validateData } from "../prepare";
-import { SweepClient } from "../sweep-client";
+import { print } from "../output";
 import { waitForSweep } from "../wait";
 
 async function withClient<T>(
   config: HypersweepConfig,
   fn: (c: SweepClient) => Promise<T>,
 ): Promise<T> {
-  const client = await SweepClient.connect(config);
+  const client = await connect(config);
   try {
     return await fn(client);
   } finally {
@@ -25,20 +34,18 @@ async function withClient<T>(
   }
 }
 
-function print(json: boolean, value: unknown, text: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
-}
-
 /** Starts (or re-attaches to) a sweep and, with `wait`, follows it to the end. */
-export async function startSweep(
+async function startSweep(
   config: HypersweepConfig,
   spec: SweepSpec,
-  opts: { wait: boolean; json: boolean; sweepId?: string; quiet?: boolean; historyLimit?: number },
+  opts: { wait: boolean; json: boolean; sweepId?: string; historyLimit?: number },
 ): Promise<{ sweepId: string; summary?: SweepSummary }> {
-  const sweepId = opts.sweepId ?? sweepIdFor(spec);
   return withClient(config, async (client) => {
-    const started = await client.start(sweepId, spec, opts.historyLimit);
-    if (!opts.json && !opts.quiet) {
+    const { sweepId, started } = await client.start(spec, {
+      ...(opts.sweepId ? { sweepId: opts.sweepId } : {}),
+      ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
+    });
+    if (!opts.json) {
       process.stderr.write(
         started
           ? `started sweep ${sweepId}\n`
@@ -46,10 +53,8 @@ export async function startSweep(
       );
     }
     if (!opts.wait) return { sweepId };
-    await waitForSweep(client, sweepId, { progress: !opts.json && !opts.quiet });
-    const store = new ArtifactStore(config.s3);
-    const summary = await store.getJson<SweepSummary>(sweepKeys(sweepId).summary);
-    return { sweepId, summary };
+    await waitForSweep(client, sweepId, { progress: !opts.json });
+    return { sweepId, summary: await readResults(new ArtifactStore(config.s3), sweepId) };
   });
 }
 
@@ -63,20 +68,17 @@ interface RunFlags {
 async function runCommand(file: string, flags: RunFlags, cmd: Command) {
   const { spec: raw, dir } = await loadSpecFile(file);
   const config = configFrom(cmd);
-  const prepared = await resolveDataset(raw, dir);
   if (flags.dryRun) {
-    const trials = expandTrials(prepared.spec);
+    const { spec } = await resolveDataset(raw, dir);
+    const trials = expandTrials(spec);
     print(
       !!flags.json,
-      { sweepId: sweepIdFor(prepared.spec), trials },
-      () => `sweep ${sweepIdFor(prepared.spec)}: ${trials.length} trials\n${trialsText(trials)}`,
+      { sweepId: sweepIdFor(spec), trials },
+      () => `sweep ${sweepIdFor(spec)}: ${trials.length} trials\n${trialsText(trials)}`,
     );
     return;
   }
-  const store = new ArtifactStore(config.s3);
-  await validateData(prepared, sourceReader(store, dir));
-  await store.ensureBucket();
-  await uploadDataset(store, prepared);
+  const prepared = await prepareSpec(new ArtifactStore(config.s3), raw, dir);
   const { sweepId, summary } = await startSweep(config, prepared.spec, {
     wait: !!flags.wait,
     json: !!flags.json,
@@ -90,10 +92,15 @@ async function runCommand(file: string, flags: RunFlags, cmd: Command) {
   if (summary.counts.failed > 0) process.exitCode = EXIT_FAILED;
 }
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive integer");
-  return n;
+/** `set-parallel ID N`: N checked before connecting, so a bad value never reaches a sweep. */
+function maxParallelArg(n: string): number {
+  const value = n.trim() === "" ? Number.NaN : Number(n);
+  try {
+    checkMaxParallel(value);
+  } catch (error) {
+    throw new UsageError(`set-parallel: N must be a positive integer (got ${n})`, { cause: error });
+  }
+  return value;
 }
 
 export function registerSweepCommands(program: Command): void {
@@ -125,7 +132,7 @@ export function registerSweepCommands(program: Command): void {
       .command(`${what} <id>`)
       .description(help)
       .action(async (id: string, _f: unknown, cmd: Command) => {
-        await withClient(configFrom(cmd), (c) => c.signal(id, what));
+        await withClient(configFrom(cmd), (c) => c[what](id));
         process.stdout.write(`${what} sent to sweep ${id}\n`);
       });
   }
@@ -134,7 +141,8 @@ export function registerSweepCommands(program: Command): void {
     .command("set-parallel <id> <n>")
     .description("change a running sweep's maxParallel")
     .action(async (id: string, n: string, _f: unknown, cmd: Command) => {
-      await withClient(configFrom(cmd), (c) => c.setMaxParallel(id, positiveInt(n)));
+      const value = maxParallelArg(n);
+      await withClient(configFrom(cmd), (c) => c.setMaxParallel(id, value));
       process.stdout.write(`maxParallel of ${id} set to ${n}\n`);
     });
 
@@ -167,31 +175,19 @@ export function registerSweepCommands(program: Command): void {
     .option("--format <format>", "json | csv | table", "table")
     .action(async (id: string, flags: { format: string }, cmd: Command) => {
       const store = new ArtifactStore(configFrom(cmd).s3);
-      const keys = sweepKeys(id);
       if (flags.format === "csv") {
-        process.stdout.write(await missingAsUsage(id, () => store.getText(keys.leaderboard)));
+        process.stdout.write(await readLeaderboardCsv(store, id));
         return;
       }
       if (flags.format !== "json" && flags.format !== "table") {
         throw new UsageError(`--format: must be json, csv or table (got ${flags.format})`);
       }
-      const summary = await missingAsUsage(id, () => store.getJson<SweepSummary>(keys.summary));
+      const summary = await readResults(store, id);
       print(flags.format === "json", summary, () => leaderboardText(summary, 1000));
     });
 }
 
-async function missingAsUsage<T>(id: string, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if ((error as Error).name === "ObjectNotFoundError") {
-      throw new UsageError(`sweep ${id} has no results yet (not finished, or no such sweep)`);
-    }
-    throw error;
-  }
-}
-
-function statusText(id: string, status: Awaited<ReturnType<SweepClient["status"]>>): string {
+function statusText(id: string, status: SweepStatus): string {
   if (status.state === "completed") {
     const r = status.result;
     return `${id}: completed — ${r.counts.completed} completed, ${r.counts.diverged} diverged, ${r.counts.failed} failed, ${r.counts.cancelled} cancelled (${r.reused} reused)`;

@@ -1,9 +1,8 @@
 import { fileURLToPath } from "node:url";
+import { prepareSpec } from "../../client";
 import { parseSpec, type SweepSpec, sweepIdFor, withSeeds } from "../../spec";
 import { loadSpecFile } from "../../spec/file";
-import { sourceReader } from "../../storage/datasets";
 import type { ArtifactStore } from "../../storage/store";
-import { resolveDataset, uploadDataset, validateData } from "../prepare";
 
 /** The four seed experiments of SEED-EXPERIMENTS.md, in the order the demo reports them. */
 export const SEED_FILES = [
@@ -49,13 +48,10 @@ export async function prepareExperiments(
   store: ArtifactStore,
   opts: DemoOptions,
 ): Promise<Experiment[]> {
-  await store.ensureBucket();
   const out: Experiment[] = [];
   for (const file of SEED_FILES) {
     const { spec, dir } = await loadSpecFile(`${SEED_DIR}${file}`);
-    const prepared = await resolveDataset(customise(spec, opts), dir);
-    await validateData(prepared, sourceReader(store, dir));
-    await uploadDataset(store, prepared);
+    const prepared = await prepareSpec(store, customise(spec, opts), dir);
     out.push({ file, spec: prepared.spec, sweepId: sweepIdFor(prepared.spec) });
   }
   return out;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { SweepClient, SweepStatus } from "../../client";
 import type { SweepProgress, SweepResult } from "../../workflows/definitions";
 import { progressLine } from "../format";
-import type { SweepClient, SweepStatus } from "../sweep-client";
 
 type Out = NodeJS.WriteStream;
 

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeSweepReport } from "../../cli/report-writer";
+import { writeSweepReport } from "../../client";
 import { withSeeds } from "../../spec";
 import type { TrialArtifact } from "../../storage/artifacts";
 import { sweepKeys, trialKeys } from "../../storage/keys";

@@ -1,4 +1,5 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -79,6 +80,7 @@ describe("hypersweep run (CLI, real stack)", () => {
   let temporal: Client;
   let connection: Connection;
   let orchestrator: ReturnType<typeof startSweepWorker>;
+  let finished: string | undefined; // the sweep the run-to-the-end test finished
   const worker = spawnTrainingWorker(POOL);
 
   beforeAll(async () => {
@@ -134,6 +136,7 @@ describe("hypersweep run (CLI, real stack)", () => {
     const dry = await cli("run", "--dry-run", "--json", file);
     expect(dry.code).toBe(0);
     const plan = JSON.parse(dry.stdout) as { sweepId: string; trials: unknown[] };
+    finished = plan.sweepId;
     expect(plan.trials).toHaveLength(2);
     expect(await workflowsNamed(name)).toBe(0);
 
@@ -149,5 +152,40 @@ describe("hypersweep run (CLI, real stack)", () => {
     expect(JSON.parse(status.stdout).state).toBe("completed");
     const missing = await cli("results", `no-such-sweep-${RUN}`);
     expect(missing.code).toBe(2);
+  });
+
+  it("control commands on a finished or unknown sweep: one line, exit 2", async () => {
+    expect(finished).toBeDefined();
+    const id = finished!;
+    for (const args of [
+      ["pause", id],
+      ["resume", id],
+      ["cancel", id],
+      ["set-parallel", id, "3"],
+    ]) {
+      const result = await cli(...args);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toContain(`sweep ${id} is completed, not running`);
+    }
+    const unknown = await cli("pause", `no-such-sweep-${RUN}`);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe(`hypersweep: no sweep with id no-such-sweep-${RUN}`);
+  });
+
+  it("`results` piped into a reader that has gone (`| head`) exits quietly", async () => {
+    expect(finished).toBeDefined();
+    const child = spawn(process.execPath, [BIN, "results", finished!, "--format", "csv"], {
+      env: process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.destroy(); // the reader closes the pipe before anything is written
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const [code] = (await once(child, "exit")) as [number | null];
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 });

@@ -3,10 +3,9 @@ import { once } from "node:events";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll } from "vitest";
-import { resolveDataset, uploadDataset } from "../../../cli/prepare";
-import { SweepClient } from "../../../cli/sweep-client";
+import { resolveDataset, SweepClient, uploadDataset } from "../../../client";
 import { type HypersweepConfig, loadConfig } from "../../../config";
-import { parseSpec, type SweepSpec, sweepIdFor } from "../../../spec";
+import { parseSpec, type SweepSpec } from "../../../spec";
 import { loadSpecFile } from "../../../spec/file";
 import type { SweepSummary } from "../../../storage/artifacts";
 import { sweepKeys } from "../../../storage/keys";
@@ -101,8 +100,7 @@ export async function startSweep(
   spec: SweepSpec,
   historyLimit?: number,
 ): Promise<string> {
-  const sweepId = sweepIdFor(spec);
-  const started = await client.start(sweepId, spec, historyLimit);
+  const { sweepId, started } = await client.start(spec, historyLimit ? { historyLimit } : {});
   if (!started) throw new Error(`sweep ${sweepId} already running`);
   return sweepId;
 }

@@ -1,0 +1,45 @@
+import type { Client } from "@temporalio/client";
+import type { SweepProgress, SweepResult } from "../workflows/definitions";
+
+/** Epoch and attempt of a running trial, read from its activity's last heartbeat. */
+export interface RunningTrial {
+  trialId?: string;
+  epoch?: number;
+  attempt: number;
+}
+
+export type SweepStatus =
+  | { state: "running"; progress: SweepProgress; trials: RunningTrial[] }
+  | { state: "completed"; result: SweepResult }
+  | { state: "failed" | "terminated" | "timed-out" | "cancelled"; message: string };
+
+/** `TIMED_OUT` → `timed-out`. */
+export function stateName(state: string): string {
+  return state.toLowerCase().replaceAll("_", "-");
+}
+
+/** A pending training activity as a running trial (its epoch from the last heartbeat). */
+export function runningTrial(
+  client: Client,
+  activity: {
+    heartbeatDetails?: { payloads?: unknown[] | null } | null;
+    attempt?: number | null;
+    activityId?: string | null;
+  },
+): RunningTrial {
+  const payload = activity.heartbeatDetails?.payloads?.[0];
+  let details: { epoch?: number } | undefined;
+  try {
+    details = payload
+      ? (client.options.loadedDataConverter.payloadConverter.fromPayload(payload as never) as {
+          epoch?: number;
+        })
+      : undefined;
+  } catch {
+    details = undefined;
+  }
+  return {
+    ...(details?.epoch === undefined ? {} : { epoch: details.epoch }),
+    attempt: activity.attempt ?? 1,
+  };
+}
