@@ -9,6 +9,8 @@ export {
 } from "./definitions";
 export {
   fileSdContent,
+  OWNER_LABEL,
+  pruneStaleTargets,
   registerScrapeTarget,
   type ScrapeTarget,
   type ScrapeTargetOptions,

@@ -3,100 +3,169 @@ import { Worker } from "@temporalio/worker";
 import { DataCache } from "../activities/data-cache";
 import { createTrainingActivities } from "../activities/train-trial";
 import type { HypersweepConfig } from "../config";
-import { createWorkerMetrics, registerScrapeTarget, startMetricsServer } from "../metrics";
+import {
+  createWorkerMetrics,
+  type MetricsServer,
+  registerScrapeTarget,
+  startMetricsServer,
+} from "../metrics";
 import type { BackendPreference } from "../spec/types";
 import { ArtifactStore } from "../storage/store";
 import { initBackend } from "../training";
 import { poolTaskQueue } from "../workflows/definitions";
-import { connectWorker } from "./connection";
+import { WorkerStartError } from "./errors";
 import { installRuntime } from "./runtime";
+import { waitForDependencies } from "./startup";
 
 export interface TrainingWorkerOptions {
   pool: string;
   /** Trials at once in this process (1 per process trains fastest: tfjs is single-threaded here). */
   concurrency: number;
   backend: BackendPreference;
-  /** 0 = an ephemeral port; undefined = no metrics server. */
-  metricsPort?: number;
+  /** 0 = an ephemeral port (the real one is what gets registered). */
+  metricsPort: number;
+  /** The flag that set the port, for the message when it is taken. */
+  metricsPortFlag?: string | undefined;
   metricsHost: string;
   workerId: string;
+  connectTimeoutSeconds: number;
+  /** Drain and return "recycled" after this many trials, or once resident memory passes this. */
+  recycleAfterTrials?: number;
+  recycleRssMb?: number;
+}
+
+export type TrainingWorkerEnd = "stopped" | "recycled";
+
+async function serveMetrics(
+  registry: Parameters<typeof startMetricsServer>[0]["registry"],
+  options: TrainingWorkerOptions,
+): Promise<MetricsServer> {
+  try {
+    return await startMetricsServer({
+      registry,
+      host: options.metricsHost,
+      port: options.metricsPort,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    const flag = options.metricsPortFlag ?? "--metrics-port";
+    throw new WorkerStartError(
+      `metrics port ${options.metricsPort} on ${options.metricsHost} is already in use (${flag}; training process i uses port+i): stop the process holding it, choose other ports, or pass --metrics-port 0 for free ones`,
+    );
+  }
+}
+
+/** True once this process has done its share: trials counted, or memory past the bound. */
+function recycleDue(options: TrainingWorkerOptions, trials: number): boolean {
+  if (options.recycleAfterTrials !== undefined && trials >= options.recycleAfterTrials) return true;
+  return (
+    options.recycleRssMb !== undefined && process.memoryUsage.rss() > options.recycleRssMb * 2 ** 20
+  );
 }
 
 /**
- * One training process: polls `hypersweep-<pool>`, serves `/metrics`, registers itself for
- * Prometheus, and shuts down gracefully (running trials checkpoint and hand over to a retry).
+ * One training process: serves `/metrics` (a taken port fails at once), waits for Temporal and
+ * S3 with back-off and checks them, registers itself for Prometheus, polls `hypersweep-<pool>`,
+ * and shuts down gracefully (running trials checkpoint and hand over to a retry). When a recycle
+ * bound is reached it stops polling, lets its running trials finish, and returns "recycled".
  */
 export async function runTrainingWorker(
   config: HypersweepConfig,
   options: TrainingWorkerOptions,
   stop: AbortSignal,
-): Promise<void> {
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<TrainingWorkerEnd> {
   const backend = await initBackend(options.backend);
-  const store = new ArtifactStore(config.s3);
   const metrics = createWorkerMetrics({ pool: options.pool, worker: options.workerId });
   metrics.setBackend(backend);
-  let busy = 0;
-  metrics.setSlots(busy, options.concurrency);
-  const server =
-    options.metricsPort === undefined
-      ? undefined
-      : await startMetricsServer({
-          registry: metrics.registry,
-          host: options.metricsHost,
-          port: options.metricsPort,
-        });
-  const target = server
-    ? await registerScrapeTarget({
-        sdDir: config.prometheus.sdDir,
-        workerId: options.workerId,
-        host: options.metricsHost === "0.0.0.0" ? hostname() : options.metricsHost,
-        port: server.port,
-        labels: { pool: options.pool, worker: options.workerId },
-      })
-    : undefined;
+  const server = await serveMetrics(metrics.registry, options).catch((error: unknown) => {
+    metrics.stop();
+    throw error;
+  });
+  let target: Awaited<ReturnType<typeof registerScrapeTarget>> | undefined;
+  try {
+    installRuntime();
+    const connection = await waitForDependencies(config, {
+      timeoutSeconds: options.connectTimeoutSeconds,
+      stop,
+      log,
+      who: `training process ${options.workerId}`,
+    });
+    if (!connection) return "stopped";
+    target = await registerScrapeTarget({
+      sdDir: config.prometheus.sdDir,
+      workerId: options.workerId,
+      host: options.metricsHost === "0.0.0.0" ? hostname() : options.metricsHost,
+      port: server.port,
+      labels: { pool: options.pool, worker: options.workerId },
+    });
+    try {
+      return await poll(config, options, { connection, metrics, backend }, stop);
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await target?.unregister();
+    await server.close();
+    metrics.stop();
+  }
+}
+
+async function poll(
+  config: HypersweepConfig,
+  options: TrainingWorkerOptions,
+  deps: {
+    connection: NonNullable<Awaited<ReturnType<typeof waitForDependencies>>>;
+    metrics: ReturnType<typeof createWorkerMetrics>;
+    backend: Awaited<ReturnType<typeof initBackend>>;
+  },
+  stop: AbortSignal,
+): Promise<TrainingWorkerEnd> {
+  const { metrics } = deps;
   const shutdown = new AbortController();
   const activities = createTrainingActivities({
-    store,
+    store: new ArtifactStore(config.s3),
     metrics,
-    backend,
+    backend: deps.backend,
     data: new DataCache(),
     shutdown: shutdown.signal,
   });
-  installRuntime();
-  const connection = await connectWorker(config.temporal);
-  try {
-    const worker = await Worker.create({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: poolTaskQueue(options.pool),
-      identity: options.workerId,
-      maxConcurrentActivityTaskExecutions: options.concurrency,
-      shutdownGraceTime: "2 minutes",
-      // Frequent heartbeats: progress in `status` is fresh and cancellation arrives within seconds.
-      maxHeartbeatThrottleInterval: "1 second",
-      activities: {
-        trainTrial: async (input: Parameters<typeof activities.trainTrial>[0]) => {
-          metrics.setSlots(++busy, options.concurrency);
-          try {
-            return await activities.trainTrial(input);
-          } finally {
-            metrics.setSlots(--busy, options.concurrency);
+  let busy = 0;
+  let trials = 0;
+  let end: TrainingWorkerEnd = "stopped";
+  metrics.setSlots(busy, options.concurrency);
+  const worker = await Worker.create({
+    connection: deps.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: poolTaskQueue(options.pool),
+    identity: options.workerId,
+    maxConcurrentActivityTaskExecutions: options.concurrency,
+    shutdownGraceTime: "2 minutes",
+    // Frequent heartbeats: progress in `status` is fresh and cancellation arrives within seconds.
+    maxHeartbeatThrottleInterval: "1 second",
+    activities: {
+      trainTrial: async (input: Parameters<typeof activities.trainTrial>[0]) => {
+        metrics.setSlots(++busy, options.concurrency);
+        try {
+          return await activities.trainTrial(input);
+        } finally {
+          metrics.setSlots(--busy, options.concurrency);
+          // Recycling drains: no new task is polled, the running ones finish undisturbed.
+          if (recycleDue(options, ++trials) && worker.getState() === "RUNNING") {
+            end = "recycled";
+            worker.shutdown();
           }
-        },
+        }
       },
-    });
-    const onStop = () => {
-      shutdown.abort();
-      // The runtime itself starts a shutdown on SIGINT/SIGTERM; a second shutdown() throws.
-      if (worker.getState() === "RUNNING") worker.shutdown();
-    };
-    if (stop.aborted) onStop();
-    else stop.addEventListener("abort", onStop, { once: true });
-    await worker.run();
-  } finally {
-    await connection.close();
-    await target?.unregister();
-    await server?.close();
-    metrics.stop();
-  }
+    },
+  });
+  const onStop = () => {
+    shutdown.abort();
+    // The runtime itself starts a shutdown on SIGINT/SIGTERM; a second shutdown() throws.
+    if (worker.getState() === "RUNNING") worker.shutdown();
+  };
+  if (stop.aborted) onStop();
+  else stop.addEventListener("abort", onStop, { once: true });
+  await worker.run();
+  return stop.aborted ? "stopped" : end;
 }

@@ -1,15 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { BackendPreference } from "../../spec/types";
-import { planSlots, superviseChildren, visibleGpus } from "../../workers/launcher";
-import { runSweepWorker } from "../../workers/sweep-worker";
-import { runTrainingWorker } from "../../workers/training-worker";
+import type { PoolOptions } from "../../workers/pool";
+import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from "../../workers/startup";
+import { runTrainingChild, runWorker } from "../../workers/worker";
 import { configFrom } from "../context";
 
 const BACKENDS: BackendPreference[] = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"];
-const BIN = fileURLToPath(new URL("../../bin/hypersweep.js", import.meta.url));
 
 function positiveInt(name: string) {
   return (v: string) => {
@@ -36,12 +34,15 @@ interface WorkerFlags {
   sweeps: boolean;
   training: boolean;
   slotsPerProcess: number;
+  connectTimeout: number;
+  recycleAfterTrials?: number;
+  recycleRssMb?: number;
   childIndex?: number;
   workerId?: string;
 }
 
 /** Stops on SIGTERM/SIGINT: stop polling, finish the running epoch, checkpoint, exit. */
-function stopSignal(): AbortSignal {
+function stopSignal(): AbortController {
   const controller = new AbortController();
   const onSignal = (name: string) => {
     if (controller.signal.aborted) return;
@@ -52,7 +53,23 @@ function stopSignal(): AbortSignal {
   };
   process.once("SIGTERM", () => onSignal("SIGTERM"));
   process.once("SIGINT", () => onSignal("SIGINT"));
-  return controller.signal;
+  return controller;
+}
+
+function poolOptions(flags: WorkerFlags, stateDir: string): PoolOptions {
+  return {
+    pool: flags.pool,
+    backend: flags.backend,
+    ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+    slotsPerProcess: flags.slotsPerProcess,
+    ...(flags.metricsPort === undefined ? {} : { metricsPort: flags.metricsPort }),
+    metricsHost: flags.metricsHost,
+    workerId: flags.workerId ?? `${hostname()}-${flags.pool}-${randomBytes(3).toString("hex")}`,
+    stateDir,
+    connectTimeoutSeconds: flags.connectTimeout,
+    ...(flags.recycleAfterTrials ? { recycleAfterTrials: flags.recycleAfterTrials } : {}),
+    ...(flags.recycleRssMb ? { recycleRssMb: flags.recycleRssMb } : {}),
+  };
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -65,13 +82,13 @@ export function registerWorkerCommand(program: Command): void {
     )
     .option(
       "--concurrency <n>",
-      "trials at once (cpu: one process each, default = cores; gpu: default = visible GPUs)",
+      "training processes (cpu: default = cores; gpu backends: default = visible GPUs)",
       positiveInt("--concurrency"),
     )
     .addOption(new Option("--backend <name>", "training backend").choices(BACKENDS).default("auto"))
     .option(
       "--metrics-port <port>",
-      "first /metrics port (process i uses port+i; 0 = any free port)",
+      "first /metrics port (process i uses port+i; 0 or unset = free ports, registered as bound)",
       portNumber,
     )
     .option("--metrics-host <host>", "bind address for /metrics", "127.0.0.1")
@@ -81,6 +98,22 @@ export function registerWorkerCommand(program: Command): void {
       positiveInt("--slots-per-process"),
       1,
     )
+    .addOption(
+      new Option("--connect-timeout <seconds>", "wait this long for Temporal and S3, then exit 1")
+        .env("HYPERSWEEP_CONNECT_TIMEOUT_SECONDS")
+        .argParser(positiveInt("--connect-timeout"))
+        .default(DEFAULT_CONNECT_TIMEOUT_SECONDS),
+    )
+    .option(
+      "--recycle-after-trials <n>",
+      "restart a training process after n trials (drained first: no trial is lost)",
+      positiveInt("--recycle-after-trials"),
+    )
+    .option(
+      "--recycle-rss-mb <mb>",
+      "restart a training process once its resident memory passes mb (after its trial)",
+      positiveInt("--recycle-rss-mb"),
+    )
     .option("--no-sweeps", "do not run sweep workflows in this process (training only)")
     .option("--no-training", "run sweep workflows only")
     .addOption(new Option("--child-index <i>").hideHelp().argParser(Number))
@@ -88,49 +121,11 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (flags: WorkerFlags, cmd: Command) => {
       const config = configFrom(cmd);
       const stop = stopSignal();
-      const baseId =
-        flags.workerId ?? `${hostname()}-${flags.pool}-${randomBytes(3).toString("hex")}`;
-      const metricsPortFor = (i: number) =>
-        flags.metricsPort === undefined ? 0 : flags.metricsPort === 0 ? 0 : flags.metricsPort + i;
-      const trainingOptions = (i: number) => ({
-        pool: flags.pool,
-        concurrency: flags.slotsPerProcess,
-        backend: flags.backend,
-        metricsPort: metricsPortFor(i),
-        metricsHost: flags.metricsHost,
-        workerId: `${baseId}-${i}`,
-      });
+      const options = poolOptions(flags, config.stateDir);
       if (flags.childIndex !== undefined) {
-        await runTrainingWorker(config, trainingOptions(flags.childIndex), stop);
+        await runTrainingChild(config, options, flags.childIndex, stop);
         return;
       }
-      const gpuPool = flags.pool.startsWith("gpu") || flags.backend === "tensorflow-gpu";
-      const plan = planSlots(gpuPool, flags.concurrency, gpuPool ? visibleGpus(process.env) : []);
-      const tasks: Promise<void>[] = [];
-      if (flags.sweeps) tasks.push(runSweepWorker(config, stop));
-      if (flags.training && plan.processes.length === 1) {
-        tasks.push(runTrainingWorker(config, trainingOptions(0), stop));
-      } else if (flags.training) {
-        const passthrough = process.argv.slice(2).filter((a) => a !== "worker");
-        const argsFor = (i: number) => [
-          BIN,
-          "worker",
-          ...passthrough,
-          "--no-sweeps",
-          "--child-index",
-          String(i),
-          "--worker-id",
-          baseId,
-        ];
-        tasks.push(
-          superviseChildren(plan, argsFor, process.env, stop, (l) =>
-            process.stderr.write(`${l}\n`),
-          ),
-        );
-      }
-      process.stderr.write(
-        `hypersweep worker ${baseId}: pool ${flags.pool}, ${flags.training ? plan.processes.length : 0} training process(es)${flags.sweeps ? ", sweep orchestration" : ""}\n`,
-      );
-      await Promise.all(tasks);
+      await runWorker(config, options, flags, stop.signal);
     });
 }

@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { fileURLToPath } from "node:url";
 import type { HypersweepConfig } from "../../config";
-import { planSlots, superviseChildren } from "../../workers/launcher";
+import { planSlots } from "../../workers/pool";
+import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from "../../workers/startup";
+import { superviseTrainingProcesses } from "../../workers/supervisor";
 import { runSweepWorker } from "../../workers/sweep-worker";
-
-const BIN = fileURLToPath(new URL("../../bin/hypersweep.js", import.meta.url));
 
 export interface DemoWorkers {
   /** Training processes started. */
@@ -17,35 +16,28 @@ export interface DemoWorkers {
 }
 
 /**
- * Orchestration in this process, training as `hypersweep worker --no-sweeps` children (one
- * per slot: tfjs trains on one thread, so processes use the cores), restarted if they die.
- * Children get this process's environment plus `--state-dir`, so they load the same config.
+ * Orchestration in this process, training as the pool's children (one per core: tfjs trains on
+ * one thread, so processes use the cores), restarted if they die. Children get this process's
+ * environment plus `--state-dir`, so they load the same config.
  */
 export function startDemoWorkers(
   config: HypersweepConfig,
   opts: { pool: string; processes?: number; log: (line: string) => void },
 ): DemoWorkers {
   const stop = new AbortController();
-  const baseId = `${hostname()}-demo-${randomBytes(3).toString("hex")}`;
-  const plan = planSlots(false, opts.processes, []);
-  const argsFor = (i: number) => [
-    BIN,
-    "--state-dir",
-    config.stateDir,
-    "worker",
-    "--pool",
-    opts.pool,
-    "--no-sweeps",
-    "--metrics-port",
-    "0",
-    "--child-index",
-    String(i),
-    "--worker-id",
-    baseId,
-  ];
+  const pool = {
+    pool: opts.pool,
+    backend: "auto" as const,
+    slotsPerProcess: 1,
+    metricsHost: "127.0.0.1",
+    workerId: `${hostname()}-demo-${randomBytes(3).toString("hex")}`,
+    stateDir: config.stateDir,
+    connectTimeoutSeconds: DEFAULT_CONNECT_TIMEOUT_SECONDS,
+  };
+  const plan = planSlots("cpu", opts.processes, []);
   const running = Promise.all([
-    runSweepWorker(config, stop.signal),
-    superviseChildren(plan, argsFor, process.env, stop.signal, opts.log),
+    runSweepWorker(config, stop.signal, { log: opts.log }),
+    superviseTrainingProcesses(pool, plan, { env: process.env, stop: stop.signal, log: opts.log }),
   ]).then(() => undefined);
   running.catch(() => stop.abort()); // one failing takes the others down; `exited` reports it
   return {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -10,6 +11,7 @@ import { loadSpecFile } from "../../../spec/file";
 import type { SweepSummary } from "../../../storage/artifacts";
 import { sweepKeys } from "../../../storage/keys";
 import { ArtifactStore } from "../../../storage/store";
+import { workerArgv } from "../../../workers/pool";
 import { runSweepWorker } from "../../../workers/sweep-worker";
 
 export const BIN = resolve("bin/hypersweep.js");
@@ -55,35 +57,42 @@ export function startSweepWorker(config: HypersweepConfig) {
   };
 }
 
-/** A training worker as a real child process (`hypersweep worker --no-sweeps`). */
-export function spawnTrainingWorker(pool: string, extra: string[] = []): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      "worker",
-      "--pool",
+/** A worker's argv for tests: the pool's one argv builder, wasm, one process, free ports. */
+export function testWorkerArgv(pool: string, extra: string[] = []): string[] {
+  return workerArgv(
+    {
       pool,
-      "--concurrency",
-      "1",
-      "--no-sweeps",
-      "--backend",
-      "wasm",
-      "--metrics-port",
-      "0",
-      ...extra,
-    ],
-    { env: process.env, stdio: ["ignore", "ignore", "pipe"] },
+      backend: "wasm",
+      concurrency: 1,
+      slotsPerProcess: 1,
+      metricsPort: 0,
+      metricsHost: "127.0.0.1",
+      workerId: `${pool}-${randomBytes(3).toString("hex")}`,
+      connectTimeoutSeconds: 600,
+    },
+    extra,
   );
+}
+
+/** A real `hypersweep` worker process; its stderr is kept (and echoed when verbose). */
+export function spawnWorker(argv: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, argv, { env, stdio: ["ignore", "ignore", "pipe"] });
   // A test that fails before its cleanup must not leave a worker polling: kill it when this
   // test process exits, whatever happened.
   const reap = () => child.kill("SIGKILL");
   process.once("exit", reap);
   child.once("exit", () => process.off("exit", reap));
+  let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
     if (process.env.HYPERSWEEP_TEST_VERBOSE) process.stderr.write(d);
   });
-  return child;
+  return { child, stderr: () => stderr };
+}
+
+/** A training worker as a real child process (`hypersweep worker --no-sweeps`). */
+export function spawnTrainingWorker(pool: string, extra: string[] = []): ChildProcess {
+  return spawnWorker(testWorkerArgv(pool, ["--no-sweeps", ...extra])).child;
 }
 
 export async function stopChild(
