@@ -85,6 +85,7 @@ export async function waitForDependencies(
   const started = Date.now();
   let delay = FIRST_RETRY_MS;
   let lastLog = 0;
+  let lastWhat = "";
   let attempts = 0;
   while (!stop.aborted) {
     attempts++;
@@ -107,8 +108,10 @@ export async function waitForDependencies(
           `${who}: gave up after ${elapsed(started)} s waiting for ${what} (${describe(error)}); raise --connect-timeout or HYPERSWEEP_CONNECT_TIMEOUT_SECONDS`,
         );
       }
-      if (Date.now() - lastLog >= LOG_INTERVAL_MS) {
+      // A new server to wait for is news; the same one again is said once per interval.
+      if (what !== lastWhat || Date.now() - lastLog >= LOG_INTERVAL_MS) {
         lastLog = Date.now();
+        lastWhat = what;
         log(
           `${who}: waiting for ${what} (${describe(error)}); retrying with back-off, ${attempts} attempt(s) in ${elapsed(started)} s, giving up after ${timeoutSeconds} s`,
         );
