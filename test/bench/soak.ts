@@ -38,6 +38,8 @@ async function child(count: number, every: number, offset: number): Promise<void
   for (let i = 1; i <= count; i++) {
     await trainTrial({ trial: smallMlp({ epochs: 2, seed: offset + i }), data });
     if ((offset + i) % every === 0) {
+      // Collected first, so the heap figure is live objects, not garbage awaiting a GC.
+      (globalThis as { gc?: () => void }).gc?.();
       const m = process.memoryUsage();
       const report: Report = {
         trials: offset + i,
@@ -52,9 +54,10 @@ async function child(count: number, every: number, offset: number): Promise<void
 
 function runProcess(index: number, from: number, count: number, every: number) {
   return new Promise<void>((resolve, reject) => {
-    const p = fork(process.argv[1] ?? "", [
-      ...["--child", `${from},${count}`, "--every", String(every), "--backend", args.backend],
-    ]);
+    const argv = ["--child", `${from},${count}`, "--every", String(every)];
+    const p = fork(process.argv[1] ?? "", [...argv, "--backend", args.backend], {
+      execArgv: [...process.execArgv, "--expose-gc"],
+    });
     p.on("message", (r: Report) => {
       const row = [r.trials, index, p.pid, r.rssMb, r.heapMb, r.tensors];
       console.log(row.map(String).join("\t"));
