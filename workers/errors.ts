@@ -1,11 +1,7 @@
-import { ConfigError } from "../config";
+import { ConfigError, TransientError } from "../errors";
 
 /** A worker cannot start and restarting it would not help (taken port, refused credentials). */
-export class WorkerStartError extends ConfigError {
-  override name = "WorkerStartError";
-}
+export class WorkerStartError extends ConfigError {}
 
 /** The worker waited its whole `--connect-timeout` for a server that never answered. */
-export class ConnectTimeoutError extends Error {
-  override name = "ConnectTimeoutError";
-}
+export class ConnectTimeoutError extends TransientError {}
