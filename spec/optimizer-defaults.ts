@@ -20,6 +20,7 @@ export const GRID_KEYS = [
   "epsilon",
   "rho",
   "initialAccumulatorValue",
+  "batchSize",
   "seed",
 ] as const satisfies readonly GridKey[];
 
@@ -46,9 +47,11 @@ export function settingsOf(name: OptimizerName): OptimizerSetting[] {
   return GRID_KEYS.filter((k): k is OptimizerSetting => k in own);
 }
 
-/** Whether grid key `key` means anything for optimizer `name` (`optimizer` and `seed` always do). */
+/** Whether grid key `key` means anything for optimizer `name` (optimizer, batchSize and seed always do). */
 export function appliesTo(key: GridKey, name: OptimizerName): boolean {
-  return key === "optimizer" || key === "seed" || key in OPTIMIZER_DEFAULTS[name];
+  return (
+    key === "optimizer" || key === "seed" || key === "batchSize" || key in OPTIMIZER_DEFAULTS[name]
+  );
 }
 
 /**

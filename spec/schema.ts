@@ -1,9 +1,11 @@
 import { z } from "zod";
 import type { AllowedKeys } from "./errors";
-import { countTrials, MAX_TRIALS, trialCountBound } from "./expand";
+import { countTrials, type Expandable, MAX_TRIALS, trialCountBound } from "./expand";
 import {
   fraction,
   gridList,
+  must,
+  positiveInt,
   nonNegativeNumber,
   optimizerName,
   positiveNumber,
@@ -11,6 +13,10 @@ import {
   slug,
 } from "./fields";
 import { appliesTo, GRID_KEYS, OPTIMIZER_DEFAULTS, settingsOf } from "./optimizer-defaults";
+import { axisSchema, distributionSchema, type ValueKind } from "./space/axis";
+import { checkConditions, checkSearchMethod, unusedSettings } from "./space/checks";
+import { BudgetSchema, EarlyStoppingSchema, SearchSchema } from "./space/sections";
+import { optimizersOf } from "./space/space";
 import {
   DatasetSchema,
   DatasetShape,
@@ -25,7 +31,16 @@ import {
   TrainingSchema,
   TrainingShape,
 } from "./sections";
-import type { GridKey, Objective, OptimizerSetting, SweepSpec, Task } from "./types";
+import type {
+  Axis,
+  GridKey,
+  GridSpec,
+  Objective,
+  OptimizerSetting,
+  ParamValue,
+  SweepSpec,
+  Task,
+} from "./types";
 
 /** One validator per optimizer setting, shared by the grid, exclude rules and explicit trials. */
 const SETTINGS = {
@@ -39,7 +54,8 @@ const SETTINGS = {
   initialAccumulatorValue: nonNegativeNumber,
 } satisfies Record<OptimizerSetting, z.ZodType>;
 
-const GridShape = {
+/** Grid keys as lists: the grid's axes, exclude rules and `when` conditions. */
+const ListShape = {
   optimizer: gridList(optimizerName),
   learningRate: gridList(SETTINGS.learningRate).optional(),
   momentum: gridList(SETTINGS.momentum).optional(),
@@ -49,14 +65,52 @@ const GridShape = {
   epsilon: gridList(SETTINGS.epsilon).optional(),
   rho: gridList(SETTINGS.rho).optional(),
   initialAccumulatorValue: gridList(SETTINGS.initialAccumulatorValue).optional(),
+  batchSize: gridList(positiveInt).optional(),
   seed: gridList(seedInt).default([0]),
+};
+
+const WhenSchema = z
+  .strictObject({ ...ListShape, optimizer: ListShape.optimizer.optional(), seed: z.unknown() })
+  .refine((w) => Object.keys(w).length > 0, must("must name at least one grid key"));
+
+/** A key of the grid: a list, or a distribution of values `item` accepts. */
+function axis<T extends ParamValue>(key: GridKey, item: z.ZodType<T>, kind: ValueKind) {
+  const list = gridList(item);
+  const distribution = distributionSchema(key, kind, item, WhenSchema);
+  return axisSchema(list, distribution) as unknown as z.ZodType<Axis<T>>;
+}
+
+const GridShape = {
+  optimizer: axis("optimizer", optimizerName, "categorical"),
+  learningRate: axis("learningRate", SETTINGS.learningRate, "float").optional(),
+  momentum: axis("momentum", SETTINGS.momentum, "float").optional(),
+  nesterov: axis("nesterov", SETTINGS.nesterov, "categorical").optional(),
+  beta1: axis("beta1", SETTINGS.beta1, "float").optional(),
+  beta2: axis("beta2", SETTINGS.beta2, "float").optional(),
+  epsilon: axis("epsilon", SETTINGS.epsilon, "float").optional(),
+  rho: axis("rho", SETTINGS.rho, "float").optional(),
+  initialAccumulatorValue: axis(
+    "initialAccumulatorValue",
+    SETTINGS.initialAccumulatorValue,
+    "float",
+  ).optional(),
+  batchSize: axis("batchSize", positiveInt, "int").optional(),
+  seed: axisSchema(
+    ListShape.seed.unwrap(),
+    z
+      .unknown()
+      .refine(
+        () => false,
+        must("seeds are replicates: list them (e.g. [1, 2, 3]); they are not sampled"),
+      ),
+  ).default([0]) as unknown as z.ZodType<number[]>,
 };
 
 /** A setting no listed optimizer uses is almost certainly a mistake (beta1 in an sgd sweep). */
 const GridSchema = z.strictObject(GridShape).superRefine((grid, ctx) => {
-  for (const key of GRID_KEYS) {
-    if (grid[key] === undefined || grid.optimizer.some((o) => appliesTo(key, o))) continue;
-    const users = grid.optimizer.length ? `(${grid.optimizer.join(", ")})` : "";
+  const names = optimizersOf(grid as GridSpec);
+  for (const key of unusedSettings(grid as GridSpec)) {
+    const users = names.length ? `(${names.join(", ")})` : "";
     const owners = Object.keys(OPTIMIZER_DEFAULTS).filter(
       (o) => key in OPTIMIZER_DEFAULTS[o as "sgd"],
     );
@@ -66,9 +120,9 @@ const GridSchema = z.strictObject(GridShape).superRefine((grid, ctx) => {
 });
 
 const ExcludeShape = {
-  ...GridShape,
-  optimizer: GridShape.optimizer.optional(),
-  seed: GridShape.seed.unwrap().optional(),
+  ...ListShape,
+  optimizer: ListShape.optimizer.optional(),
+  seed: ListShape.seed.unwrap().optional(),
 };
 const ExcludeRuleSchema = z
   .strictObject(ExcludeShape)
@@ -79,8 +133,13 @@ const ExcludeRuleSchema = z
 const TrialShape = {
   optimizer: optimizerName,
   seed: seedInt.optional(),
+  batchSize: positiveInt.optional(),
   ...Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [k, v.optional()])),
-} as { optimizer: typeof optimizerName; seed: z.ZodOptional<typeof seedInt> } & {
+} as {
+  optimizer: typeof optimizerName;
+  seed: z.ZodOptional<typeof seedInt>;
+  batchSize: z.ZodOptional<typeof positiveInt>;
+} & {
   [K in OptimizerSetting]: z.ZodOptional<(typeof SETTINGS)[K]>;
 };
 
@@ -107,6 +166,9 @@ const RootShape = {
   trials: z.array(TrialSchema).default([]),
   objective: z.strictObject(ObjectiveShape).optional(),
   execution: ExecutionSchema.prefault({}),
+  search: SearchSchema.optional(),
+  earlyStopping: EarlyStoppingSchema.optional(),
+  budget: BudgetSchema.optional(),
 };
 
 type Parsed = z.output<z.ZodObject<typeof RootShape>>;
@@ -118,7 +180,18 @@ type Parsed = z.output<z.ZodObject<typeof RootShape>>;
 export const SweepSpecSchema = z
   .strictObject(RootShape)
   .superRefine(checkAcrossSections)
-  .transform((parsed): SweepSpec => ({ ...parsed, objective: objectiveOf(parsed) }));
+  .transform((parsed): SweepSpec => {
+    const { earlyStopping, ...rest } = parsed;
+    const spec = { ...rest, objective: objectiveOf(parsed) } as SweepSpec;
+    if (earlyStopping === undefined) return spec;
+    // The stopping metric follows the objective unless it names its own.
+    const objective = objectiveOf({ dataset: parsed.dataset, objective: earlyStopping });
+    const { metric, mode } = earlyStopping.metric ? objective : spec.objective;
+    return {
+      ...spec,
+      earlyStopping: { ...earlyStopping, metric, mode: earlyStopping.mode ?? mode },
+    };
+  });
 
 function checkAcrossSections(spec: Parsed, ctx: z.core.$RefinementCtx<Parsed>): void {
   if (spec.model.type === "linear" && spec.dataset.task === "classification") {
@@ -126,17 +199,44 @@ function checkAcrossSections(spec: Parsed, ctx: z.core.$RefinementCtx<Parsed>): 
       "linear is a regression model (like SGDRegressor); use model type mlp for classification";
     ctx.addIssue({ code: "custom", path: ["model", "type"], message });
   }
+  const grid = spec.grid as GridSpec;
   spec.exclude.forEach((rule, i) => {
     for (const key of Object.keys(rule) as GridKey[]) {
-      if (spec.grid[key] !== undefined) continue;
-      const varied = GRID_KEYS.filter((k) => spec.grid[k] !== undefined).join(", ");
-      const message = `is not in the grid, so the rule could never match (the grid has ${varied})`;
+      if (Array.isArray(grid[key])) continue;
+      const varied = GRID_KEYS.filter((k) => Array.isArray(grid[k])).join(", ");
+      const message =
+        grid[key] === undefined
+          ? `is not in the grid, so the rule could never match (the grid has ${varied})`
+          : "is sampled, not a grid list; exclude rules match grid lists only";
       ctx.addIssue({ code: "custom", path: ["exclude", i, key], message });
     }
   });
+  checkSearchMethod(grid, spec.search, ctx);
+  checkConditions(grid, ctx);
+  checkEarlyStopping(spec, ctx);
+  checkTrialCount(spec as Expandable, ctx);
+}
+
+function checkEarlyStopping(spec: Parsed, ctx: z.core.$RefinementCtx<Parsed>): void {
+  const stopping = spec.earlyStopping;
+  if (stopping === undefined) return;
+  const { epochs } = spec.training;
+  const [key, value] =
+    stopping.method === "asha"
+      ? ["minEpochs", stopping.minEpochs]
+      : ["warmupEpochs", stopping.warmupEpochs];
+  if (value >= epochs) {
+    const message = `must be less than training.epochs (${epochs}), or no trial could stop early`;
+    ctx.addIssue({ code: "custom", path: ["earlyStopping", key], message });
+  }
+}
+
+function checkTrialCount(spec: Expandable, ctx: z.core.$RefinementCtx<Parsed>): void {
+  // TPE proposes its points during the sweep, so only its bound is known.
+  const tpe = spec.search?.method === "tpe" ? spec.search.trials : undefined;
   // Count exactly only when that is cheap: a typo can make a grid of billions.
-  const bound = trialCountBound(spec);
-  const exact = bound <= MAX_TRIALS * 10;
+  const bound = trialCountBound(spec, tpe);
+  const exact = tpe === undefined && bound <= MAX_TRIALS * 10;
   const count = exact ? countTrials(spec) : bound;
   if (count === 0) {
     ctx.addIssue({

@@ -100,32 +100,98 @@ export type GridKey =
   | "epsilon"
   | "rho"
   | "initialAccumulatorValue"
+  | "batchSize"
   | "seed";
 
 /** An optimizer hyper-parameter (every optimizer field but its name). */
 export type OptimizerSetting = Exclude<keyof OptimizerConfig, "name">;
 
-/** The grid: one list per key; a sweep is the cartesian product of its lists. */
+/** Applies a sampled setting only where every named key has one of the listed values. */
+export type Condition = { [K in GridKey]?: ParamValue[] };
+
+/**
+ * A distribution a setting is sampled from (search.method random or tpe), as written in the
+ * spec: exactly one of `uniform`, `loguniform`, `int` (`[low, high]`, both included) or `choice`.
+ */
+export interface Distribution<T extends ParamValue = ParamValue> {
+  uniform?: [number, number];
+  loguniform?: [number, number];
+  int?: [number, number];
+  /** int only: sample in log space. */
+  log?: boolean;
+  /** int only: values low, low + step, ... */
+  step?: number;
+  choice?: T[];
+  /** Sample this setting only for trials whose other keys match. */
+  when?: Condition;
+}
+
+/** A grid key's values: a list (a grid axis) or a distribution (sampled). */
+export type Axis<T extends ParamValue> = T[] | Distribution<T>;
+
+/** The search space: grid axes (lists) crossed with sampled settings (distributions). */
 export interface GridSpec {
-  optimizer: OptimizerName[];
-  learningRate?: number[];
-  momentum?: number[];
-  nesterov?: boolean[];
-  beta1?: number[];
-  beta2?: number[];
-  epsilon?: number[];
-  rho?: number[];
-  initialAccumulatorValue?: number[];
+  optimizer: Axis<OptimizerName>;
+  learningRate?: Axis<number>;
+  momentum?: Axis<number>;
+  nesterov?: Axis<boolean>;
+  beta1?: Axis<number>;
+  beta2?: Axis<number>;
+  epsilon?: Axis<number>;
+  rho?: Axis<number>;
+  initialAccumulatorValue?: Axis<number>;
+  /** Overrides training.batchSize per trial. */
+  batchSize?: Axis<number>;
+  /** Replicates: always a list. */
   seed: number[];
 }
 
 /** Drops every grid trial whose params match all of the rule's keys (value in the rule's list). */
-export type ExcludeRule = { [K in GridKey]?: NonNullable<GridSpec[K]> };
+export type ExcludeRule = { [K in GridKey]?: ParamValue[] };
 
 /** One extra trial given explicitly; without `seed` it runs once per grid seed. */
-export type ExplicitTrial = { optimizer: OptimizerName; seed?: number } & {
+export type ExplicitTrial = { optimizer: OptimizerName; seed?: number; batchSize?: number } & {
   [K in OptimizerSetting]?: OptimizerConfig[K];
 };
+
+/**
+ * How the space is searched. grid: every combination of the lists. random: `trials` points
+ * sampled from the distributions (deterministic from `seed`), each crossed with the grid lists.
+ * tpe: the same, but after `startupTrials` random points each point is proposed from the
+ * finished trials' results.
+ */
+export type SearchSpec =
+  | { method: "grid" }
+  | { method: "random"; trials: number; seed: number }
+  | { method: "tpe"; trials: number; seed: number; startupTrials: number };
+
+/** Stops poor trials before training.epochs, judged on `metric` (the objective's by default). */
+export type EarlyStoppingSpec =
+  | {
+      method: "asha";
+      metric: ObjectiveMetric;
+      mode: "max" | "min";
+      /** The first rung (grace period). */
+      minEpochs: number;
+      /** η: rungs at minEpochs·η^k; the top 1/η of a rung is promoted. */
+      reductionFactor: number;
+    }
+  | {
+      method: "median";
+      metric: ObjectiveMetric;
+      mode: "max" | "min";
+      /** No trial is stopped before this epoch. */
+      warmupEpochs: number;
+      /** How many other trials must have reached an epoch before it judges one. */
+      minTrials: number;
+    };
+
+/** Caps on the sweep: scheduling stops when one is reached. */
+export interface BudgetSpec {
+  maxTrials?: number;
+  maxFailedTrials?: number;
+  maxHours?: number;
+}
 
 /** Where the data lives, as written in the spec: a local path (relative to the spec file) or `s3://<key>`. */
 export type DatasetLocation = { path: string; s3?: undefined } | { s3: string; path?: undefined };
@@ -176,4 +242,8 @@ export interface SweepSpec {
   trials: ExplicitTrial[];
   objective: Objective;
   execution: ExecutionSpec;
+  /** Absent: grid search (so specs written before search existed keep their sweep ids). */
+  search?: SearchSpec;
+  earlyStopping?: EarlyStoppingSpec;
+  budget?: BudgetSpec;
 }
