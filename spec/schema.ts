@@ -1,22 +1,9 @@
 import { z } from "zod";
 import type { AllowedKeys } from "./errors";
 import { countTrials, type Expandable, MAX_TRIALS, trialCountBound } from "./expand";
-import {
-  fraction,
-  gridList,
-  must,
-  positiveInt,
-  nonNegativeNumber,
-  optimizerName,
-  positiveNumber,
-  seedInt,
-  slug,
-} from "./fields";
-import { appliesTo, GRID_KEYS, OPTIMIZER_DEFAULTS, settingsOf } from "./optimizer-defaults";
-import { axisSchema, distributionSchema, type ValueKind } from "./space/axis";
-import { checkConditions, checkSearchMethod, unusedSettings } from "./space/checks";
-import { BudgetSchema, EarlyStoppingSchema, SearchSchema } from "./space/sections";
-import { optimizersOf } from "./space/space";
+import { slug } from "./fields";
+import { ExcludeRuleSchema, GridSchema, TrialSchema } from "./grid-schema";
+import { GRID_KEYS } from "./optimizer-defaults";
 import {
   DatasetSchema,
   DatasetShape,
@@ -31,126 +18,17 @@ import {
   TrainingSchema,
   TrainingShape,
 } from "./sections";
-import type {
-  Axis,
-  GridKey,
-  GridSpec,
-  Objective,
-  OptimizerSetting,
-  ParamValue,
-  SweepSpec,
-  Task,
-} from "./types";
-
-/** One validator per optimizer setting, shared by the grid, exclude rules and explicit trials. */
-const SETTINGS = {
-  learningRate: positiveNumber,
-  momentum: fraction,
-  nesterov: z.boolean(),
-  beta1: fraction,
-  beta2: fraction,
-  epsilon: positiveNumber,
-  rho: fraction,
-  initialAccumulatorValue: nonNegativeNumber,
-} satisfies Record<OptimizerSetting, z.ZodType>;
-
-/** Grid keys as lists: the grid's axes, exclude rules and `when` conditions. */
-const ListShape = {
-  optimizer: gridList(optimizerName),
-  learningRate: gridList(SETTINGS.learningRate).optional(),
-  momentum: gridList(SETTINGS.momentum).optional(),
-  nesterov: gridList(SETTINGS.nesterov).optional(),
-  beta1: gridList(SETTINGS.beta1).optional(),
-  beta2: gridList(SETTINGS.beta2).optional(),
-  epsilon: gridList(SETTINGS.epsilon).optional(),
-  rho: gridList(SETTINGS.rho).optional(),
-  initialAccumulatorValue: gridList(SETTINGS.initialAccumulatorValue).optional(),
-  batchSize: gridList(positiveInt).optional(),
-  seed: gridList(seedInt).default([0]),
-};
-
-const WhenSchema = z
-  .strictObject({ ...ListShape, optimizer: ListShape.optimizer.optional(), seed: z.unknown() })
-  .refine((w) => Object.keys(w).length > 0, must("must name at least one grid key"));
-
-/** A key of the grid: a list, or a distribution of values `item` accepts. */
-function axis<T extends ParamValue>(key: GridKey, item: z.ZodType<T>, kind: ValueKind) {
-  const list = gridList(item);
-  const distribution = distributionSchema(key, kind, item, WhenSchema);
-  return axisSchema(list, distribution) as unknown as z.ZodType<Axis<T>>;
-}
-
-const GridShape = {
-  optimizer: axis("optimizer", optimizerName, "categorical"),
-  learningRate: axis("learningRate", SETTINGS.learningRate, "float").optional(),
-  momentum: axis("momentum", SETTINGS.momentum, "float").optional(),
-  nesterov: axis("nesterov", SETTINGS.nesterov, "categorical").optional(),
-  beta1: axis("beta1", SETTINGS.beta1, "float").optional(),
-  beta2: axis("beta2", SETTINGS.beta2, "float").optional(),
-  epsilon: axis("epsilon", SETTINGS.epsilon, "float").optional(),
-  rho: axis("rho", SETTINGS.rho, "float").optional(),
-  initialAccumulatorValue: axis(
-    "initialAccumulatorValue",
-    SETTINGS.initialAccumulatorValue,
-    "float",
-  ).optional(),
-  batchSize: axis("batchSize", positiveInt, "int").optional(),
-  seed: axisSchema(
-    ListShape.seed.unwrap(),
-    z
-      .unknown()
-      .refine(
-        () => false,
-        must("seeds are replicates: list them (e.g. [1, 2, 3]); they are not sampled"),
-      ),
-  ).default([0]) as unknown as z.ZodType<number[]>,
-};
-
-/** A setting no listed optimizer uses is almost certainly a mistake (beta1 in an sgd sweep). */
-const GridSchema = z.strictObject(GridShape).superRefine((grid, ctx) => {
-  const names = optimizersOf(grid as GridSpec);
-  for (const key of unusedSettings(grid as GridSpec)) {
-    const users = names.length ? `(${names.join(", ")})` : "";
-    const owners = Object.keys(OPTIMIZER_DEFAULTS).filter(
-      (o) => key in OPTIMIZER_DEFAULTS[o as "sgd"],
-    );
-    const message = `does not apply to any optimizer in grid.optimizer ${users}; it is a setting of ${owners.join(", ")}`;
-    ctx.addIssue({ code: "custom", path: [key], message });
-  }
-});
-
-const ExcludeShape = {
-  ...ListShape,
-  optimizer: ListShape.optimizer.optional(),
-  seed: ListShape.seed.unwrap().optional(),
-};
-const ExcludeRuleSchema = z
-  .strictObject(ExcludeShape)
-  .refine((rule) => Object.keys(rule).length > 0, {
-    message: "an exclude rule needs at least one grid key, e.g. {optimizer: adam, momentum: 0.9}",
-  });
-
-const TrialShape = {
-  optimizer: optimizerName,
-  seed: seedInt.optional(),
-  batchSize: positiveInt.optional(),
-  ...Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [k, v.optional()])),
-} as {
-  optimizer: typeof optimizerName;
-  seed: z.ZodOptional<typeof seedInt>;
-  batchSize: z.ZodOptional<typeof positiveInt>;
-} & {
-  [K in OptimizerSetting]: z.ZodOptional<(typeof SETTINGS)[K]>;
-};
-
-/** Explicit trials are taken literally, so a setting their optimizer ignores is an error. */
-const TrialSchema = z.strictObject(TrialShape).superRefine((trial, ctx) => {
-  for (const key of Object.keys(trial) as GridKey[]) {
-    if (appliesTo(key, trial.optimizer)) continue;
-    const message = `does not apply to optimizer ${trial.optimizer} (its settings: ${settingsOf(trial.optimizer).join(", ")})`;
-    ctx.addIssue({ code: "custom", path: [key], message });
-  }
-});
+import { DISTRIBUTION_KEYS } from "./space/axis";
+import { checkConditions, checkSearchMethod } from "./space/checks";
+import {
+  BudgetSchema,
+  BudgetShape,
+  EarlyStoppingSchema,
+  EarlyStoppingShape,
+  SearchSchema,
+  SearchShape,
+} from "./space/sections";
+import type { GridKey, GridSpec, Objective, SweepSpec, Task } from "./types";
 
 const metric = z.enum(["valMetric", "valLoss", "trainMetric", "trainLoss"]);
 const ObjectiveShape = { metric: metric.optional(), mode: z.enum(["max", "min"]).optional() };
@@ -272,6 +150,9 @@ const OBJECT_KEYS: Record<string, readonly string[]> = {
   objective: Object.keys(ObjectiveShape),
   execution: Object.keys(ExecutionShape),
   "execution.retry": Object.keys(RetryShape),
+  search: Object.keys(SearchShape),
+  earlyStopping: Object.keys(EarlyStoppingShape),
+  budget: Object.keys(BudgetShape),
 };
 
 /** The keys allowed in the object at `path` (used to suggest a fix for an unknown key). */
@@ -280,6 +161,8 @@ export const allowedKeys: AllowedKeys = (path, raw) => {
     .map((s) => (typeof s === "number" ? "[]" : `.${String(s)}`))
     .join("")
     .replace(/^\./, "");
+  if (/^grid\.\w+$/.test(key)) return DISTRIBUTION_KEYS;
+  if (/^grid\.\w+\.when$/.test(key)) return GRID_KEYS;
   if (key !== "model") return OBJECT_KEYS[key];
   const type = (raw as { model?: { type?: unknown } } | undefined)?.model?.type;
   return Object.keys(type === "linear" ? LinearShape : MlpShape);
