@@ -1,6 +1,7 @@
 /**
- * The sweep spec: schema, validation errors, grid expansion, stable ids. Pure and free of Node
- * built-ins, so workflow code may import it. Reading spec files lives in `spec/file.ts`.
+ * The sweep spec: schema, validation errors, grid expansion and sampling, the TPE sampler and
+ * early-stopping rules, stable ids. Pure and free of Node built-ins, so workflow code may import
+ * it. Reading spec files lives in `spec/file.ts`.
  */
 export { canonicalJson, sha256Hex } from "./canonical";
 export { formatPath, SpecError, type SpecProblem } from "./errors";
@@ -10,6 +11,8 @@ export {
   type Expandable,
   expandTrials,
   MAX_TRIALS,
+  randomPoint,
+  sampledPointCount,
   type TrialRange,
   trialAt,
   trialCountBound,
@@ -24,7 +27,36 @@ export {
 } from "./optimizer-defaults";
 export { parseSpec, withSeeds } from "./parse";
 export { objectiveOf, SweepSpecSchema } from "./schema";
+export {
+  type AshaConfig,
+  type AshaDecision,
+  type AshaState,
+  ashaRungs,
+  initialAshaState,
+  nextMilestone,
+  onRungResult,
+} from "./search/asha";
+export {
+  initialMedianState,
+  type MedianConfig,
+  type MedianDecision,
+  type MedianState,
+  onEpochResult,
+} from "./search/median-stopping";
+export { notYetRunnable } from "./search/support";
+export { type Observation, proposeNext, type TpeOptions } from "./search/tpe";
 export { MAX_PARALLEL } from "./sections";
+export { createRng, type Rng } from "./space/rng";
+export {
+  isActive,
+  isDistribution,
+  type ParamDist,
+  type Point,
+  type SearchSpace,
+  type SpaceParam,
+  samplePoint,
+  searchSpaceOf,
+} from "./space/space";
 export { sweepIdFor } from "./sweep-id";
 export { trialIdHasher, trialIdOf } from "./trial-id";
 export type * from "./types";

@@ -11,7 +11,7 @@ import {
 } from "../../client";
 import type { HypersweepConfig } from "../../config";
 import { UsageError } from "../../errors";
-import { expandTrials, type SweepSpec, sweepIdFor } from "../../spec";
+import { expandTrials, notYetRunnable, type SweepSpec, sweepIdFor } from "../../spec";
 import { loadSpecFile } from "../../spec/file";
 import type { SweepSummary } from "../../storage/artifacts";
 import { sweepKeys } from "../../storage/keys";
@@ -67,6 +67,13 @@ interface RunFlags {
 
 async function runCommand(file: string, flags: RunFlags, cmd: Command) {
   const { spec: raw, dir } = await loadSpecFile(file);
+  const pending = notYetRunnable(raw);
+  if (pending.length > 0) {
+    const [verb, them] = pending.length > 1 ? ["are", "them"] : ["is", "it"];
+    throw new UsageError(
+      `${file}: ${pending.join(", ")} ${verb} not yet supported by the sweep workflow (the spec is valid; remove ${them} to run it)`,
+    );
+  }
   const config = configFrom(cmd);
   if (flags.dryRun) {
     const { spec } = await resolveDataset(raw, dir);
@@ -74,7 +81,9 @@ async function runCommand(file: string, flags: RunFlags, cmd: Command) {
     print(
       !!flags.json,
       { sweepId: sweepIdFor(spec), trials },
-      () => `sweep ${sweepIdFor(spec)}: ${trials.length} trials\n${trialsText(trials)}`,
+      () =>
+        `sweep ${sweepIdFor(spec)}: ${trials.length} trials${searchNote(spec)}
+${trialsText(trials)}`,
     );
     return;
   }
@@ -90,6 +99,13 @@ async function runCommand(file: string, flags: RunFlags, cmd: Command) {
   }
   print(!!flags.json, summary, () => leaderboardText(summary));
   if (summary.counts.failed > 0) process.exitCode = EXIT_FAILED;
+}
+
+/** How the trials were chosen, for the dry-run header. */
+function searchNote(spec: SweepSpec): string {
+  const search = spec.search;
+  if (search?.method !== "random") return "";
+  return ` (random search: ${search.trials} sampled points x the grid lists, seed ${search.seed})`;
 }
 
 /** `set-parallel ID N`: N checked before connecting, so a bad value never reaches a sweep. */
