@@ -2,7 +2,7 @@ import { expandTrials } from "../spec";
 import type { TrialArtifact, TrialSummary } from "../storage/artifacts";
 import { sweepKeys } from "../storage/keys";
 import type { ArtifactStore } from "../storage/store";
-import { buildSummary, leaderboardCsv, summarizeTrial } from "../storage/summary";
+import { buildSummary, leaderboardCsv, summarizeTrial, trainingSeconds } from "../storage/summary";
 import { latestCheckpoint, readAllTrials, readTrial, writeTrial } from "../storage/trials";
 import { decodeCheckpoint } from "../training";
 import type { RecordFailureInput, SummarizeInput } from "../workflows/definitions";
@@ -49,12 +49,13 @@ export function createSweepActivities(deps: { store: ArtifactStore }) {
     async summarizeSweep(input: SummarizeInput): Promise<{ summary: string; leaderboard: string }> {
       const keys = sweepKeys(input.sweepId);
       const mode = input.spec.dataset.task === "classification" ? "max" : "min";
-      const artefacts = new Map(
-        (await readAllTrials(store, input.sweepId)).map((a) => [a.trialId, a]),
-      );
+      const all = await readAllTrials(store, input.sweepId);
+      const artefacts = new Map(all.map((a) => [a.trialId, a]));
+      const runStart = Date.parse(input.startedAt);
       const lines: TrialSummary[] = expandTrials(input.spec).map((trial) => {
         const a = artefacts.get(trial.trialId);
-        if (a) return summarizeTrial(a, mode);
+        // Finished before this run began: an earlier run trained it, this one reused it.
+        if (a) return { ...summarizeTrial(a, mode), reused: Date.parse(a.finishedAt) < runStart };
         return {
           trialId: trial.trialId,
           params: trial.params,
@@ -75,6 +76,7 @@ export function createSweepActivities(deps: { store: ArtifactStore }) {
           artefacts: { spec: keys.spec, summary: keys.summary, leaderboard: keys.leaderboard },
         },
         lines,
+        trainingSeconds(all),
       );
       await store.putBytes(keys.leaderboard, leaderboardCsv(summary), "text/csv");
       await store.putJson(keys.summary, summary);

@@ -26,6 +26,13 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
+/** Wall time; after a rerun that reused trials, the training time (the rerun took seconds). */
+function timeText(summary: SweepSummary): string {
+  const wall = `${summary.wallSeconds.toFixed(1)} s`;
+  if (!summary.reused || summary.trainingSeconds === undefined) return `wall time ${wall}`;
+  return `training time ${summary.trainingSeconds.toFixed(1)} s (this run ${wall}, ${summary.reused} of ${summary.total} trials reused)`;
+}
+
 /** The leaderboard as printed after a sweep: best first. */
 export function leaderboardText(summary: SweepSummary, limit = 10): string {
   const metric = summary.task === "classification" ? "val acc" : "val mse";
@@ -45,7 +52,7 @@ export function leaderboardText(summary: SweepSummary, limit = 10): string {
     .join(", ");
   const more =
     summary.leaderboard.length > limit ? `\n… ${summary.leaderboard.length - limit} more` : "";
-  return `${summary.name} (${summary.sweepId}): ${counts}; wall time ${summary.wallSeconds.toFixed(1)} s\n${table(
+  return `${summary.name} (${summary.sweepId}): ${counts}; ${timeText(summary)}\n${table(
     ["#", "status", metric, `best ${metric}`, "val loss", "epochs", "params"],
     rows,
   )}${more}`;

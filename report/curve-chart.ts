@@ -3,7 +3,6 @@ import type { TopLevelSpec } from "vega-lite";
 import { CHART_CONFIG } from "./render";
 import { type DivergedMark, groupBy, type PanelData } from "./series";
 
-export const SPLIT_COLORS = { train: "#4c78a8", validation: "#f58518" } as const;
 /** Tableau 10 without its red, which is kept for divergence. */
 export const CONFIG_COLORS = [
   "#4c78a8",
@@ -18,8 +17,10 @@ export const CONFIG_COLORS = [
   "#bab0ac",
 ];
 export const DIVERGED_COLOR = "#c62828";
-/** Validation dashed when colour already encodes the configuration. */
+/** Colour means the configuration in every chart; the split is the dash (validation dashed). */
 export const SPLIT_DASHES = { train: [1, 0], validation: [5, 3] } as const;
+/** The legend's split swatches when several configurations share the colours. */
+export const SPLIT_SWATCH = "#57606a";
 
 export interface CurveChartInput {
   data: PanelData;
@@ -27,8 +28,6 @@ export interface CurveChartInput {
   yDomain: [number, number];
   logScale: boolean;
   epochs: number;
-  /** `split`: one configuration per panel; `config`: colour per config, dash per split. */
-  colorBy: "split" | "config";
   configs: string[];
   width: number;
   height: number;
@@ -50,7 +49,7 @@ export function curveChartSpec(input: CurveChartInput): TopLevelSpec {
     axis: { tickCount: 5, format: input.logScale ? "~e" : "~g" },
   } as const;
   const color = colorEncoding(input);
-  const line = { x, y: { ...y, field: "mean" }, color, detail: { field: "key" }, ...dash(input) };
+  const line = { x, y: { ...y, field: "mean" }, color, detail: { field: "key" }, ...dash() };
   const layers: object[] = [
     {
       transform: [{ filter: "!datum.diverged" }],
@@ -85,20 +84,18 @@ export function curveChartSpec(input: CurveChartInput): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** Colour: the configuration (one configuration: the first colour). */
 function colorEncoding(input: CurveChartInput) {
-  const splitMode = input.colorBy === "split";
   return {
-    field: splitMode ? "split" : "config",
+    field: "config",
     type: "nominal",
     legend: null,
-    scale: splitMode
-      ? { domain: ["train", "validation"], range: [SPLIT_COLORS.train, SPLIT_COLORS.validation] }
-      : { domain: input.configs, range: CONFIG_COLORS },
+    scale: { domain: input.configs, range: CONFIG_COLORS },
   } as const;
 }
 
-function dash(input: CurveChartInput) {
-  if (input.colorBy === "split") return {};
+/** Dash: the split, solid train and dashed validation, as in the dashboards. */
+function dash() {
   const range = [SPLIT_DASHES.train, SPLIT_DASHES.validation];
   return {
     strokeDash: {

@@ -37,6 +37,38 @@ export function formatParam(value: ParamValue): string {
   return String(value);
 }
 
+/** True when a number reads best in exponent notation: tiny or huge (zero never). */
+function wantsExponent(value: number): boolean {
+  const abs = Math.abs(value);
+  return Number.isFinite(value) && value !== 0 && (abs < 1e-3 || abs >= 1e5);
+}
+
+/**
+ * One notation for a whole axis, column or table: exponent notation for every value when any
+ * needs it (`1e-7 … 1e-3 … 1e0`), plain decimals otherwise, so `1e-4` never sits beside
+ * `0.001`. `digits` rounds to significant digits; without it values are written exactly.
+ *
+ * @example numberFormat([1e-4, 0.001])(0.001) // "1e-3"
+ */
+export function numberFormat(
+  values: readonly unknown[],
+  digits?: number,
+): (value: number | undefined) => string {
+  const exponent = values.some((v) => typeof v === "number" && wantsExponent(v));
+  return (value) => {
+    if (value === undefined) return "—";
+    if (Number.isNaN(value)) return "NaN";
+    if (!Number.isFinite(value)) return value > 0 ? "∞" : "−∞";
+    if (value === 0) return "0";
+    if (exponent) {
+      return trimExponent(
+        digits === undefined ? value.toExponential() : value.toExponential(digits - 1),
+      );
+    }
+    return String(digits === undefined ? value : Number(value.toPrecision(digits)));
+  };
+}
+
 /** Wall time: `42.1 s`, `12 min 05 s`, `3 h 02 min`. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "—";

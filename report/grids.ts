@@ -6,11 +6,11 @@ import {
   CONFIG_COLORS,
   curveChartSpec,
   DIVERGED_COLOR,
-  SPLIT_COLORS,
   SPLIT_DASHES,
+  SPLIT_SWATCH,
 } from "./curve-chart";
-import { escapeHtml, formatNumber, formatParam } from "./format";
-import { compareValues, configLabel, distinctValues, gridShape } from "./model";
+import { escapeHtml, formatNumber } from "./format";
+import { type Axes, configLabel, gridShape } from "./model";
 import { renderSvg } from "./render";
 import {
   type CurveKind,
@@ -28,6 +28,8 @@ export interface GridInput {
   groupBy: string | undefined;
   /** Varying non-seed params other than `groupBy`: each combination is one configuration. */
   configParams: string[];
+  /** Spec order and one notation per param. */
+  axes: Axes;
 }
 
 const PANEL_WIDTH: Record<number, number> = { 1: 760, 2: 470, 3: 300, 4: 215 };
@@ -35,13 +37,14 @@ const PANEL_WIDTH: Record<number, number> = { 1: 760, 2: 470, 3: 300, 4: 215 };
 /** A `<section>` with a title, an HTML legend and one `<figure data-panel>` per panel. */
 export async function renderGrid(input: GridInput): Promise<string> {
   const values: Array<ParamValue | undefined> = input.groupBy
-    ? distinctValues(input.trials, input.groupBy)
+    ? input.axes.values(input.groupBy, input.trials)
     : [undefined];
   const logScale = input.task === "regression";
-  const configs = configLabels(input.trials, input.configParams);
+  const configs = configLabels(input);
+  const label = (t: TrialArtifact) => configLabel(t.params, input.configParams, input.axes.format);
   const panels = values.map((value) => {
     const trials = trialsOfPanel(input.trials, input.groupBy, value);
-    return { value, trials, data: panelData(trials, input.configParams, input.kind, logScale) };
+    return { value, trials, data: panelData(trials, label, input.kind, logScale) };
   });
   const domain = yDomain(
     panels.map((p) => p.data),
@@ -58,7 +61,6 @@ export async function renderGrid(input: GridInput): Promise<string> {
         yDomain: domain.range,
         logScale,
         epochs,
-        colorBy: configs.length > 1 ? "config" : "split",
         configs,
         width,
         height: Math.round(width * 0.42),
@@ -85,7 +87,10 @@ function figure(
   trials: TrialArtifact[],
   svg: string,
 ): string {
-  const label = value === undefined ? "all trials" : formatParam(value);
+  const label =
+    value === undefined || input.groupBy === undefined
+      ? "all trials"
+      : input.axes.format(input.groupBy, value);
   const title = value === undefined ? label : `${input.groupBy} = ${label}`;
   const diverged = trials.filter((t) => divergenceEpoch(t) !== undefined).length;
   const badge = diverged
@@ -97,17 +102,21 @@ ${svg}
 </figure>`;
 }
 
-/** Distinct configuration labels, ordered by their param values. */
-function configLabels(trials: TrialArtifact[], params: string[]): string[] {
-  const sorted = [...trials].sort((a, b) => {
+/** Distinct configuration labels, in spec order of their param values. */
+function configLabels(input: GridInput): string[] {
+  const { axes, configParams: params } = input;
+  const position = (t: TrialArtifact, p: string) => {
+    const v = t.params[p];
+    return v === undefined ? -1 : axes.rank(p, v);
+  };
+  const sorted = [...input.trials].sort((a, b) => {
     for (const p of params) {
-      const [va, vb] = [a.params[p], b.params[p]];
-      const c = va === undefined || vb === undefined ? 0 : compareValues(va, vb);
+      const c = position(a, p) - position(b, p);
       if (c !== 0) return c;
     }
     return 0;
   });
-  return [...new Set(sorted.map((t) => configLabel(t.params, params)))];
+  return [...new Set(sorted.map((t) => configLabel(t.params, params, axes.format)))];
 }
 
 function legend(configs: string[], band: boolean, diverged: boolean): string {
@@ -115,17 +124,15 @@ function legend(configs: string[], band: boolean, diverged: boolean): string {
     `<li class="legend-entry" data-legend="${escapeHtml(key)}">${swatch}<span class="legend-label">${escapeHtml(text)}</span></li>`;
   const line = (color: string, dash: readonly number[]) =>
     `<svg class="swatch" width="26" height="10" aria-hidden="true"><line x1="1" y1="5" x2="25" y2="5" stroke="${color}" stroke-width="2.5" stroke-dasharray="${dash.join(" ")}"/></svg>`;
-  const items =
-    configs.length > 1
-      ? [
-          ...configs.map((c, i) => entry(c, c, line(CONFIG_COLORS[i % 10] ?? "#888", [1, 0]))),
-          entry("train", "train", line("#57606a", SPLIT_DASHES.train)),
-          entry("validation", "validation", line("#57606a", SPLIT_DASHES.validation)),
-        ]
-      : [
-          entry("train", "train", line(SPLIT_COLORS.train, [1, 0])),
-          entry("validation", "validation", line(SPLIT_COLORS.validation, [1, 0])),
-        ];
+  // Colour is the configuration, dash the split, in every report (README.md, "Colours").
+  const split = configs.length > 1 ? SPLIT_SWATCH : (CONFIG_COLORS[0] ?? SPLIT_SWATCH);
+  const items = [
+    ...(configs.length > 1
+      ? configs.map((c, i) => entry(c, c, line(CONFIG_COLORS[i % 10] ?? "#888", [1, 0])))
+      : []),
+    entry("train", "train", line(split, SPLIT_DASHES.train)),
+    entry("validation", "validation", line(split, SPLIT_DASHES.validation)),
+  ];
   if (band) items.push(entry("band", "mean, min–max over seeds", `<span class="band"></span>`));
   if (diverged) {
     items.push(
@@ -178,7 +185,7 @@ function gridTitle(input: GridInput): string {
 }
 
 function gridNote(input: GridInput, domain: Domain): string {
-  const parts = ["Train and validation curves; all panels share their axes."];
+  const parts = ["Train (solid) and validation (dashed) curves; all panels share their axes."];
   if (input.task === "regression") parts.push("Log-scale y axis.");
   if (domain.clippedAbove !== undefined) {
     parts.push(

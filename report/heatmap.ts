@@ -2,16 +2,17 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { ParamValue } from "../spec/types";
 import type { TrialSummary } from "../storage/artifacts";
-import { escapeHtml, formatNumber, formatParam } from "./format";
-import { configLabel, distinctValues, paramNames, SEED_PARAM } from "./model";
+import { escapeHtml, numberFormat } from "./format";
+import { type Axes, configLabel, paramNames, SEED_PARAM } from "./model";
 import { CHART_CONFIG, renderSvg } from "./render";
 import { groupBy } from "./series";
 
 export interface HeatmapInput {
   leaderboard: TrialSummary[];
   task: "regression" | "classification";
-  /** The varying non-seed params, the panel axis first. */
+  /** The varying non-seed params, the panel axis first (one alone gets bars: `renderBars`). */
   params: string[];
+  axes: Axes;
 }
 
 interface Cell {
@@ -22,7 +23,10 @@ interface Cell {
   dark: boolean;
 }
 
-/** A `<section data-heatmap>`: 2-D over the first two params, 1-D over one, a note over none. */
+/**
+ * A `<section data-heatmap>`: 2-D over the first two params, a note over none. A colour scale
+ * needs two axes to earn its place: over one it stretches a small difference end to end.
+ */
 export async function renderHeatmap(input: HeatmapInput): Promise<string> {
   const [xParam, yParam] = input.params;
   const metric = input.task === "classification" ? "accuracy" : "MSE";
@@ -46,7 +50,9 @@ function heatmapCells(input: HeatmapInput, xParam: string, yParam?: string): Cel
     (p) => p !== xParam && p !== yParam && p !== SEED_PARAM,
   );
   const at = (t: TrialSummary, p?: string) =>
-    p === undefined || t.params[p] === undefined ? "" : formatParam(t.params[p] as ParamValue);
+    p === undefined || t.params[p] === undefined
+      ? ""
+      : input.axes.format(p, t.params[p] as ParamValue);
   const cells = groupBy(input.leaderboard, (t) => `${at(t, xParam)}\u0000${at(t, yParam)}`);
   const better = input.task === "classification" ? Math.max : Math.min;
   const raw = [...cells.values()].map((trials) => {
@@ -63,11 +69,15 @@ function heatmapCells(input: HeatmapInput, xParam: string, yParam?: string): Cel
     raw.map((c) => c.value).filter((v): v is number => v !== null),
     input.task,
   );
+  const format = numberFormat(
+    raw.map((c) => c.value),
+    3,
+  );
   return raw.map((c) => ({
     x: c.x,
     y: c.y,
     value: c.value,
-    label: c.value === null ? (c.allDiverged ? "div." : "—") : formatNumber(c.value, 3),
+    label: c.value === null ? (c.allDiverged ? "div." : "—") : format(c.value),
     // Text on the dark end of viridis is white; MSE's scale is reversed (low is good, bright).
     dark:
       c.value !== null && (input.task === "classification" ? t(c.value) < 0.5 : t(c.value) > 0.5),
@@ -92,7 +102,8 @@ function heatmapSpec(
   xParam: string,
   yParam?: string,
 ): TopLevelSpec {
-  const sorted = (p: string) => distinctValues(input.leaderboard, p).map((v) => formatParam(v));
+  const sorted = (p: string) =>
+    input.axes.values(p, input.leaderboard).map((v) => input.axes.format(p, v));
   const x = {
     field: "x",
     type: "ordinal",

@@ -13,21 +13,38 @@ export function overview(summary: SweepSummary, trials: TrialArtifact[], fixed: 
   const counts = Object.entries(summary.counts).map(([status, n]) =>
     stat(status, String(n), ` data-status="${escapeHtml(status)}"`),
   );
+  const reused = summary.reused ?? summary.leaderboard.filter((t) => t.reused).length;
   const best = summary.leaderboard[0];
   const bestText = best?.finalValMetric !== undefined ? formatNumber(best.finalValMetric) : "—";
   return `<header>
 <h1>${escapeHtml(summary.name)}</h1>
-<p class="sub">Sweep <code>${escapeHtml(summary.sweepId)}</code> · ${escapeHtml(summary.task)} · objective ${escapeHtml(objective)} · ${escapeHtml(formatTime(summary.startedAt))} → ${escapeHtml(formatTime(summary.finishedAt))}${fixed ? ` · fixed: ${escapeHtml(fixed)}` : ""}</p>
+<p class="sub">Sweep <code>${escapeHtml(summary.sweepId)}</code> · ${escapeHtml(summary.task)} · objective ${escapeHtml(objective)} · ${escapeHtml(formatTime(summary.startedAt))} → ${escapeHtml(formatTime(summary.finishedAt))}${fixed ? ` · fixed: ${escapeHtml(fixed)}` : ""}${reused ? ` · rerun: ${reused} of ${summary.total} trials reused from an earlier run` : ""}</p>
 </header>
 <div class="stats" data-stats>
 ${stat("trials", String(summary.total))}
-${stat("wall time", formatDuration(summary.wallSeconds), " data-wall")}
+${timeCards(summary, reused, stat).join("\n")}
 ${counts.join("\n")}
 ${stat("retries", String(retries), " data-retries-total")}
 ${stat("resumes", String(resumes), " data-resumes-total")}
 ${stat("best val", bestText)}
 ${stat("backend", backends)}
 </div>`;
+}
+
+type Stat = (key: string, value: string, attrs?: string) => string;
+
+/**
+ * Wall time, or after a rerun that reused trials the training time (the rerun's own seconds
+ * would pass for the sweep's), with the rerun's time and the reused count beside it.
+ */
+function timeCards(summary: SweepSummary, reused: number, stat: Stat): string[] {
+  if (!reused) return [stat("wall time", formatDuration(summary.wallSeconds), " data-wall")];
+  const training = summary.trainingSeconds;
+  return [
+    stat("training time", training === undefined ? "—" : formatDuration(training), " data-wall"),
+    stat("this run", formatDuration(summary.wallSeconds), " data-run-wall"),
+    stat("reused", `${reused} of ${summary.total}`, " data-reused-total"),
+  ];
 }
 
 function formatTime(iso: string): string {

@@ -42,6 +42,7 @@ tr.row-diverged td,tr.row-failed td{color:#8c959f}
 .status{font-size:11.5px;border-radius:999px;padding:1px 7px;background:#dafbe1;color:#116329}
 .status-diverged,.status-failed{background:#fdecea;color:var(--bad)}
 .status-cancelled{background:#eaeef2;color:var(--muted)}
+.reused{font-size:11px;color:var(--muted);border:1px solid var(--line);border-radius:999px;padding:0 6px}
 code{font:11.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 footer{color:var(--muted);font-size:12px;text-align:center}
 `;

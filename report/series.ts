@@ -2,7 +2,7 @@
 
 import type { EpochRecord, ParamValue } from "../spec/types";
 import type { TrialArtifact } from "../storage/artifacts";
-import { configLabel, valueKey } from "./model";
+import { valueKey } from "./model";
 
 export type Split = "train" | "validation";
 /** `metric`: accuracy or MSE; `loss`: the training loss. */
@@ -65,19 +65,19 @@ export function trialPoints(
 }
 
 /**
- * Curves and divergence marks for one panel's trials, grouped by the non-seed `configParams`.
+ * Curves and divergence marks for one panel's trials, grouped by configuration (`configOf`).
  * Seeds that finished fold into a mean line with a min–max band; a diverged seed keeps its own
  * line up to its divergence, so one blow-up does not drag the mean of the others.
  */
 export function panelData(
   trials: TrialArtifact[],
-  configParams: string[],
+  configOf: (trial: TrialArtifact) => string,
   kind: CurveKind,
   logScale: boolean,
 ): PanelData {
   const rows: CurveRow[] = [];
   const marks: DivergedMark[] = [];
-  for (const [config, group] of groupBy(trials, (t) => configLabel(t.params, configParams))) {
+  for (const [config, group] of groupBy(trials, configOf)) {
     const alive = group.filter((t) => divergenceEpoch(t) === undefined);
     const gone = group.filter((t) => divergenceEpoch(t) !== undefined);
     for (const split of ["train", "validation"] as const) {

@@ -2,7 +2,8 @@
 
 import type { ParamValue } from "../spec/types";
 import type { TrialArtifact, TrialSummary } from "../storage/artifacts";
-import { escapeHtml, formatNumber, formatParam } from "./format";
+import { escapeHtml, numberFormat } from "./format";
+import type { Axes } from "./model";
 
 interface Column {
   key: string;
@@ -14,21 +15,47 @@ interface Column {
   ) => { v: string | number | undefined; text: string; html?: string };
 }
 
-const num = (value: number | undefined, digits = 4) => ({
-  v: value !== undefined && Number.isFinite(value) ? value : undefined,
-  text: formatNumber(value, digits),
-});
+type NumberField =
+  | "epochs"
+  | "finalTrainMetric"
+  | "finalValMetric"
+  | "bestValMetric"
+  | "finalValLoss"
+  | "divergedAtEpoch"
+  | "resumes";
 
-function columns(params: string[], metric: string, rows: TrialSummary[]): Column[] {
-  const numeric = (p: string) => rows.every((t) => typeof (t.params[p] ?? 0) === "number");
+/** A numeric column written in one notation for all its rows (see `numberFormat`). */
+function numeric(
+  key: string,
+  title: string,
+  rows: TrialSummary[],
+  value: (t: TrialSummary) => number | undefined,
+  digits = 4,
+): Column {
+  const format = numberFormat(rows.map(value), digits);
+  return {
+    key,
+    title,
+    type: "num",
+    cell: (t) => {
+      const v = value(t);
+      return { v: v !== undefined && Number.isFinite(v) ? v : undefined, text: format(v) };
+    },
+  };
+}
+
+const field = (name: NumberField) => (t: TrialSummary) => t[name];
+
+function columns(params: string[], metric: string, rows: TrialSummary[], axes: Axes): Column[] {
+  const isNumber = (p: string) => rows.every((t) => typeof (t.params[p] ?? 0) === "number");
   const param = (p: string): Column => ({
     key: `param:${p}`,
     title: p,
-    type: numeric(p) ? "num" : "text",
+    type: isNumber(p) ? "num" : "text",
     cell: (t) => {
       const value = t.params[p] as ParamValue | undefined;
       const v = typeof value === "number" ? value : value === undefined ? undefined : String(value);
-      return { v, text: value === undefined ? "—" : formatParam(value) };
+      return { v, text: value === undefined ? "—" : axes.format(p, value) };
     },
   });
   return [
@@ -51,48 +78,28 @@ function columns(params: string[], metric: string, rows: TrialSummary[]): Column
       cell: (t) => ({
         v: t.status,
         text: t.status,
-        html: `<span class="status status-${escapeHtml(t.status)}">${escapeHtml(t.status)}</span>`,
+        html: `<span class="status status-${escapeHtml(t.status)}">${escapeHtml(t.status)}</span>${t.reused ? ' <span class="reused" title="finished in an earlier run; not trained again">reused</span>' : ""}`,
       }),
     },
-    { key: "epochs", title: "epochs", type: "num", cell: (t) => num(t.epochs) },
-    {
-      key: "finalTrainMetric",
-      title: `train ${metric}`,
-      type: "num",
-      cell: (t) => num(t.finalTrainMetric),
-    },
-    {
-      key: "finalValMetric",
-      title: `val ${metric}`,
-      type: "num",
-      cell: (t) => num(t.finalValMetric),
-    },
-    {
-      key: "bestValMetric",
-      title: "best val",
-      type: "num",
-      cell: (t) => num(t.bestValMetric),
-    },
-    { key: "finalValLoss", title: "val loss", type: "num", cell: (t) => num(t.finalValLoss) },
-    {
-      key: "divergedAtEpoch",
-      title: "div. @",
-      type: "num",
-      cell: (t) => num(t.divergedAtEpoch),
-    },
-    {
-      key: "retries",
-      title: "retries",
-      type: "num",
-      cell: (t) => num(Math.max(0, t.attempts - 1)),
-    },
-    { key: "resumes", title: "resumes", type: "num", cell: (t) => num(t.resumes) },
+    numeric("epochs", "epochs", rows, field("epochs")),
+    numeric("finalTrainMetric", `train ${metric}`, rows, field("finalTrainMetric")),
+    numeric("finalValMetric", `val ${metric}`, rows, field("finalValMetric")),
+    numeric("bestValMetric", "best val", rows, field("bestValMetric")),
+    numeric("finalValLoss", "val loss", rows, field("finalValLoss")),
+    numeric("divergedAtEpoch", "div. @", rows, field("divergedAtEpoch")),
+    numeric("retries", "retries", rows, (t) => Math.max(0, t.attempts - 1)),
+    numeric("resumes", "resumes", rows, field("resumes")),
   ];
 }
 
 /** Rows in the summary's order (best first); a click on a header sorts by that column. */
-export function leaderboardTable(rows: TrialSummary[], params: string[], metric: string): string {
-  const cols = columns(params, metric, rows);
+export function leaderboardTable(
+  rows: TrialSummary[],
+  params: string[],
+  metric: string,
+  axes: Axes,
+): string {
+  const cols = columns(params, metric, rows, axes);
   const head = cols
     .map(
       (c) =>
@@ -106,7 +113,8 @@ export function leaderboardTable(rows: TrialSummary[], params: string[], metric:
         const v = cell.v === undefined ? "" : String(cell.v);
         return `<td data-v="${escapeHtml(v)}">${cell.html ?? escapeHtml(cell.text)}</td>`;
       });
-      return `<tr data-trial="${escapeHtml(t.trialId)}" class="row-${escapeHtml(t.status)}">${cells.join("")}</tr>`;
+      const reused = t.reused ? ' data-reused=""' : "";
+      return `<tr data-trial="${escapeHtml(t.trialId)}" class="row-${escapeHtml(t.status)}"${reused}>${cells.join("")}</tr>`;
     })
     .join("\n");
   return `<div class="table-wrap"><table class="sortable leaderboard" data-leaderboard>
@@ -117,7 +125,7 @@ ${body}
 }
 
 /** Trials that needed more than one attempt or resumed from a checkpoint. */
-export function retriesTable(trials: TrialArtifact[], params: string[]): string {
+export function retriesTable(trials: TrialArtifact[], params: string[], axes: Axes): string {
   const eventful = trials.filter((t) => t.attempts > 1 || t.resumedFromEpochs.length > 0);
   if (!eventful.length) return `<p class="note">No trial was retried or resumed.</p>`;
   const head = [
@@ -129,15 +137,22 @@ export function retriesTable(trials: TrialArtifact[], params: string[]): string 
     "backend",
     "duration",
   ];
+  const seconds = numberFormat(
+    eventful.map((t) => t.durationSeconds),
+    3,
+  );
   const rows = eventful.map((t) => {
     const cells = [
       `<code>${escapeHtml(t.trialId)}</code>`,
-      ...params.map((p) => escapeHtml(t.params[p] === undefined ? "—" : formatParam(t.params[p]))),
+      ...params.map((p) => {
+        const value = t.params[p];
+        return escapeHtml(value === undefined ? "—" : axes.format(p, value));
+      }),
       String(t.attempts),
       String(t.attempts - 1),
       escapeHtml(t.resumedFromEpochs.join(", ") || "—"),
       escapeHtml(t.backend),
-      escapeHtml(`${formatNumber(t.durationSeconds, 3)} s`),
+      escapeHtml(`${seconds(t.durationSeconds)} s`),
     ];
     return `<tr data-trial="${escapeHtml(t.trialId)}">${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
   });

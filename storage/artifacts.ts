@@ -40,6 +40,8 @@ export interface TrialSummary {
   divergedAtEpoch?: number;
   attempts: number;
   resumes: number;
+  /** True when this run found the trial already finished in the bucket (a rerun). */
+  reused?: boolean;
   error?: string;
 }
 
@@ -55,7 +57,14 @@ export interface SweepSummary {
   counts: Record<TrialStatus, number>;
   startedAt: string;
   finishedAt: string;
+  /** This run's wall time: after a rerun, only the rerun's (see `trainingSeconds`). */
   wallSeconds: number;
+  /** Time during which at least one trial trained, over every run (reused trials included). */
+  trainingSeconds?: number;
+  /** Trials this run found finished and did not train again. */
+  reused?: number;
+  /** Each param's values in spec (expansion) order: the report's panel and legend order. */
+  paramValues?: Record<string, ParamValue[]>;
   /** Sorted best first by the objective; non-completed trials last. */
   leaderboard: TrialSummary[];
   artefacts: { spec: string; summary: string; leaderboard: string; report?: string };

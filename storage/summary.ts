@@ -1,5 +1,5 @@
 /** Pure: builds the sweep summary and leaderboard from trial artefacts. */
-import type { EpochRecord, TrialStatus } from "../spec/types";
+import type { EpochRecord, ParamValue, TrialStatus } from "../spec/types";
 import type { Objective, SweepSummary, TrialArtifact, TrialSummary } from "./artifacts";
 
 function finite(v: number | undefined): number | undefined {
@@ -72,7 +72,46 @@ export interface SummaryInput {
   artefacts: SweepSummary["artefacts"];
 }
 
-export function buildSummary(input: SummaryInput, lines: TrialSummary[]): SweepSummary {
+/**
+ * Seconds during which at least one trial trained: the union of the trials' intervals, so a
+ * rerun that reuses them keeps the original training time and idle gaps between runs drop out.
+ */
+export function trainingSeconds(trials: Pick<TrialArtifact, "finishedAt" | "durationSeconds">[]) {
+  const spans = trials
+    .map((t) => {
+      const end = Date.parse(t.finishedAt) / 1000;
+      return [end - Math.max(0, t.durationSeconds), end] as const;
+    })
+    .filter(([start, end]) => Number.isFinite(start) && Number.isFinite(end))
+    .sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let reach = Number.NEGATIVE_INFINITY;
+  for (const [start, end] of spans) {
+    if (end > reach) total += end - Math.max(start, reach);
+    reach = Math.max(reach, end);
+  }
+  return total;
+}
+
+/** Each param's distinct values in first-seen order (lines come in expansion order). */
+function paramValuesOf(lines: TrialSummary[]): Record<string, ParamValue[]> {
+  const out: Record<string, ParamValue[]> = {};
+  for (const line of lines) {
+    for (const [name, value] of Object.entries(line.params)) {
+      const list = out[name] ?? [];
+      if (!list.includes(value)) list.push(value);
+      out[name] = list;
+    }
+  }
+  return out;
+}
+
+/** `lines` in expansion order; `training` from the trial artefacts (see `trainingSeconds`). */
+export function buildSummary(
+  input: SummaryInput,
+  lines: TrialSummary[],
+  training?: number,
+): SweepSummary {
   const counts: Record<TrialStatus, number> = {
     completed: 0,
     diverged: 0,
@@ -91,6 +130,9 @@ export function buildSummary(input: SummaryInput, lines: TrialSummary[]): SweepS
     startedAt: input.startedAt,
     finishedAt: input.finishedAt,
     wallSeconds: Number.isFinite(wall) ? Math.max(0, wall) : 0,
+    ...(training === undefined ? {} : { trainingSeconds: training }),
+    reused: lines.filter((l) => l.reused).length,
+    paramValues: paramValuesOf(lines),
     leaderboard: rankTrials(lines, input.objective),
     artefacts: input.artefacts,
   };

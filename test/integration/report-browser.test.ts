@@ -65,7 +65,7 @@ describe("HTML report in headless Chromium", () => {
       ]);
     }
     await expect(
-      page.locator('[data-grid="metric"] figure[data-panel="1"] .diverged_marks path').count(),
+      page.locator('[data-grid="metric"] figure[data-panel="1e0"] .diverged_marks path').count(),
     ).resolves.toBe(3);
   });
 
@@ -97,8 +97,25 @@ describe("HTML report in headless Chromium", () => {
     expect(values).toEqual([...values].sort((a, b) => a - b));
   });
 
-  it("shows the heatmap and the retries table", async () => {
-    await expect(page.locator('[data-heatmap="1d"] svg.marks').count()).resolves.toBe(1);
+  it("draws one-axis outcomes as bars from zero (lengths ∝ values), and the retries table", async () => {
+    await expect(page.locator("[data-heatmap]").count()).resolves.toBe(0);
+    const bars = page.locator("section[data-bars]");
+    await expect(bars.locator("svg.marks").count()).resolves.toBe(1);
+    const means = (
+      await bars
+        .locator("li[data-bar]")
+        .evaluateAll((items) => items.map((li) => (li as unknown as TableCell).dataset.mean ?? ""))
+    )
+      .filter((m) => m !== "")
+      .map(Number);
+    const heights = await bars
+      .locator(".bar_marks path")
+      .evaluateAll((paths) => paths.map((p) => p.getBoundingClientRect().height));
+    expect(heights).toHaveLength(means.length);
+    expect(means.length).toBeGreaterThan(1);
+    // A colour scale stretched 0.87 vs 0.90 end to end; a bar's length is its value.
+    const unit = (heights[0] ?? 0) / (means[0] ?? 1);
+    for (const [i, h] of heights.entries()) expect(h / unit).toBeCloseTo(means[i] ?? 0, 2);
     await expect(page.locator("table[data-retries] tbody tr").count()).resolves.toBe(3);
   });
 

@@ -13,15 +13,16 @@ describe("buildReport on experiment 2 (8 rates × 3 seeds, 200 epochs)", () => {
   it("draws one accuracy panel and one loss panel per learning rate, 4 rows × 2 columns", () => {
     for (const kind of ["metric", "loss"]) {
       const grid = sectionWith(html, `data-grid="${kind}"`);
+      // The spec's order (1 … 1e-7), in one notation: never `1e-4` beside `0.001`.
       expect(attrValues(grid, "data-panel")).toEqual([
-        "1e-7",
-        "1e-6",
-        "1e-5",
+        "1e0",
+        "1e-1",
+        "1e-2",
+        "1e-3",
         "1e-4",
-        "0.001",
-        "0.01",
-        "0.1",
-        "1",
+        "1e-5",
+        "1e-6",
+        "1e-7",
       ]);
       expect(count(grid, /<svg [^>]*class="marks"/)).toBe(EXPERIMENT_2_RATES.length);
       expect(grid).toContain('data-rows="4" data-cols="2"');
@@ -35,12 +36,12 @@ describe("buildReport on experiment 2 (8 rates × 3 seeds, 200 epochs)", () => {
 
   it("marks diverged trials where they stop, and only there", () => {
     const grid = sectionWith(html, 'data-grid="metric"');
-    expect(panel(grid, "1")).toContain('data-diverged="3"');
-    expect(panel(grid, "1")).toContain("3 diverged @ 3–5");
-    expect(count(panel(grid, "1"), /aria-roledescription="point"/)).toBe(3);
-    expect(panel(grid, "0.1")).toContain("diverged @ 44");
-    expect(panel(grid, "0.001")).toContain('data-diverged="0"');
-    expect(panel(grid, "0.001")).not.toContain("diverged_marks");
+    expect(panel(grid, "1e0")).toContain('data-diverged="3"');
+    expect(panel(grid, "1e0")).toContain("3 diverged @ 3–5");
+    expect(count(panel(grid, "1e0"), /aria-roledescription="point"/)).toBe(3);
+    expect(panel(grid, "1e-1")).toContain("diverged @ 44");
+    expect(panel(grid, "1e-3")).toContain('data-diverged="0"');
+    expect(panel(grid, "1e-3")).not.toContain("diverged_marks");
   });
 
   it("never lets a non-finite value reach the SVG", () => {
@@ -64,11 +65,14 @@ describe("buildReport on experiment 2 (8 rates × 3 seeds, 200 epochs)", () => {
     expect(table).toContain('data-col="finalValMetric"');
   });
 
-  it("maps the final validation accuracy over the one varying param, diverged cells named", () => {
-    const heatmap = html.slice(html.indexOf("data-heatmap"));
-    expect(heatmap.startsWith('data-heatmap="1d"')).toBe(true);
-    expect(heatmap).toContain("cell_label_marks");
-    expect(heatmap).toContain(">div.</text>");
+  it("draws the final validation accuracy over the one varying param as bars, diverged named", () => {
+    expect(html).not.toContain("data-heatmap");
+    const bars = sectionWith(html, "data-bars");
+    expect(attrValues(bars, "data-bar")).toEqual(
+      attrValues(sectionWith(html, "data-grid"), "data-panel"),
+    );
+    expect(bars).toContain("bar_label_marks");
+    expect(bars).toContain(">div.</text>");
   });
 
   it("reports retries, resumes, wall time and counts by status", () => {
@@ -95,7 +99,7 @@ describe("buildReport on other sweep shapes", () => {
       }),
     );
     const grid = sectionWith(html, 'data-grid="metric"');
-    expect(attrValues(grid, "data-panel")).toEqual(["0.001", "0.01", "0.1"]);
+    expect(attrValues(grid, "data-panel")).toEqual(["0.1", "0.01", "0.001"]);
     expect(attrValues(grid, "data-legend")).toEqual([
       "momentum=0",
       "momentum=0.5",
@@ -121,8 +125,8 @@ describe("buildReport on other sweep shapes", () => {
     });
     const html = await buildReport({ ...input, groupBy: "learningRate" });
     expect(attrValues(sectionWith(html, 'data-grid="metric"'), "data-panel")).toEqual([
-      "0.001",
       "0.01",
+      "0.001",
     ]);
     await expect(buildReport({ ...input, groupBy: "batch" })).rejects.toThrow(/groupBy "batch"/);
   });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { TrialArtifact } from "../../../storage/artifacts";
 import { checkpointEpoch, sweepKeys, trialKeys } from "../../../storage/keys";
-import { buildSummary, leaderboardCsv, rankTrials, summarizeTrial } from "../../../storage/summary";
+import {
+  buildSummary,
+  leaderboardCsv,
+  rankTrials,
+  summarizeTrial,
+  trainingSeconds,
+} from "../../../storage/summary";
 import { curvesToCsv } from "../../../storage/trials";
 
 function artifact(trialId: string, status: TrialArtifact["status"], vals: number[]): TrialArtifact {
@@ -119,5 +125,44 @@ describe("object layout", () => {
   it("rejects ids that could escape their prefix", () => {
     expect(() => sweepKeys("../x")).toThrow(/invalid sweep id/);
     expect(() => trialKeys("s", "a/b")).toThrow(/invalid trial id/);
+  });
+});
+
+describe("summary after a rerun", () => {
+  const at = (finishedAt: string, durationSeconds: number) => ({ finishedAt, durationSeconds });
+
+  it("counts the time some trial trained: overlaps once, gaps between runs not at all", () => {
+    expect(
+      trainingSeconds([
+        at("2026-01-01T00:01:00.000Z", 60), // 00:00–00:01
+        at("2026-01-01T00:01:30.000Z", 60), // 00:00:30–00:01:30, overlapping
+        at("2026-01-02T00:00:10.000Z", 10), // a day later: 10 s
+      ]),
+    ).toBe(100);
+    expect(trainingSeconds([])).toBe(0);
+  });
+
+  it("keeps the training time, counts reused trials and the params' spec order", () => {
+    const lines = ["t-1", "t-2", "t-3"].map((id, i) => ({
+      ...summarizeTrial(artifact(id, "completed", [0.4, 0.5, 0.6].slice(i)), "max"),
+      reused: i > 0,
+    }));
+    const summary = buildSummary(
+      {
+        sweepId: "s-1",
+        name: "demo",
+        task: "classification",
+        objective: { metric: "valMetric", mode: "max" },
+        startedAt: "2026-01-01T00:00:00.000Z",
+        finishedAt: "2026-01-01T00:00:01.900Z",
+        artefacts: { spec: "a", summary: "b", leaderboard: "c" },
+      },
+      lines,
+      2770,
+    );
+    expect(summary.wallSeconds).toBe(1.9);
+    expect(summary.trainingSeconds).toBe(2770);
+    expect(summary.reused).toBe(2);
+    expect(summary.paramValues).toEqual({ learningRate: [3, 2, 1], optimizer: ["sgd"] });
   });
 });
