@@ -1,6 +1,9 @@
 import type { DataSourceRef } from "@grafana/grafana-foundation-sdk/common";
 import {
+  DashboardLinkBuilder,
+  DashboardLinkType,
   QueryVariableBuilder,
+  TextBoxVariableBuilder,
   VariableRefresh,
   VariableSort,
 } from "@grafana/grafana-foundation-sdk/dashboard";
@@ -53,4 +56,54 @@ export function sweepVariable(options: { multi: boolean }) {
     .refresh(VariableRefresh.OnTimeRangeChanged)
     .sort(VariableSort.AlphabeticalDesc);
   return options.multi ? variable.multi(true).includeAll(true).allValue(".*") : variable;
+}
+
+/** Where the links point: text boxes, so a real deployment sets its own URLs (see README.md). */
+export const LINK_DEFAULTS = {
+  temporal_ui: "http://127.0.0.1:8233",
+  namespace: "default",
+  report_base: "http://127.0.0.1:9000/hypersweep",
+} as const;
+
+const LINK_LABELS: Record<keyof typeof LINK_DEFAULTS, string> = {
+  temporal_ui: "Temporal UI URL",
+  namespace: "Temporal namespace",
+  report_base: "Reports base URL",
+};
+
+/** The text-box variables the dashboard links read. */
+export function linkVariables() {
+  return Object.entries(LINK_DEFAULTS).map(([name, value]) =>
+    new TextBoxVariableBuilder(name)
+      .label(LINK_LABELS[name as keyof typeof LINK_DEFAULTS])
+      .defaultValue(value)
+      .current({ text: value, value, selected: true }),
+  );
+}
+
+/** Links to the sweep's HTML report and its workflow in the Temporal UI (workflow id = sweep id). */
+export function sweepLinks() {
+  const link = (title: string, url: string, tooltip: string) =>
+    new DashboardLinkBuilder(title)
+      .type(DashboardLinkType.Link)
+      .url(url)
+      .tooltip(tooltip)
+      .icon("external link")
+      .targetBlank(true)
+      .asDropdown(false)
+      .includeVars(false)
+      .keepTime(false)
+      .tags([]);
+  return [
+    link(
+      "HTML report",
+      "$report_base/sweeps/$sweep/report/index.html",
+      "The sweep's report (`hypersweep report <sweep>` writes it)",
+    ),
+    link(
+      "Temporal UI",
+      "$temporal_ui/namespaces/$namespace/workflows/$sweep",
+      "The sweep's workflow: history, pending activities and their heartbeats",
+    ),
+  ];
 }

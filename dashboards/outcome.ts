@@ -3,9 +3,21 @@ import {
   DashboardBuilder,
   FieldColorBuilder,
   FieldColorModeId,
+  QueryVariableBuilder,
+  VariableRefresh,
+  VariableSort,
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as TableBuilder } from "@grafana/grafana-foundation-sdk/table";
-import { columns, DATASOURCE, prom, sweepVariable, TRIAL_COLUMNS, UIDS } from "./common";
+import {
+  columns,
+  DATASOURCE,
+  linkVariables,
+  prom,
+  sweepLinks,
+  sweepVariable,
+  TRIAL_COLUMNS,
+  UIDS,
+} from "./common";
 
 const BY_TRIAL = `max by (${TRIAL_COLUMNS.join(", ")})`;
 /** The last value a per-trial series had in the range: it outlives the series' expiry. */
@@ -21,23 +33,49 @@ const TASKS = [
   { task: "regression", name: "MSE", colours: FieldColorModeId.ContinuousGrYlRd },
 ] as const;
 
+/** The optimizers of the chosen sweep: one outcome matrix each. */
+function optimizerVariable() {
+  const query = 'label_values(hypersweep_trial_metric{sweep="$sweep"}, optimizer)';
+  return new QueryVariableBuilder("optimizer")
+    .label("Optimizer")
+    .datasource(DATASOURCE)
+    .query({ query, refId: "PrometheusVariableQueryEditor-VariableQuery", qryType: 1 })
+    .definition(query)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .current({ text: "All", value: "$__all", selected: true });
+}
+
 /**
  * Final validation metric over lr × momentum, as a colour-graded matrix (Grafana's heatmap
- * panel needs a numeric or time x axis; a grid is categorical). Seeds and optimizers averaged.
+ * panel needs a numeric or time x axis; a grid is categorical), repeated per optimizer: sgd
+ * and rmsprop at momentum 0 are different trials, and adam has no momentum (`none`).
  */
 function heatmap({ task, name, colours }: (typeof TASKS)[number]) {
-  const series = final("hypersweep_trial_metric", `, split="validation", task="${task}"`);
+  const series = final(
+    "hypersweep_trial_metric",
+    `, optimizer="$optimizer", split="validation", task="${task}"`,
+  );
   const better = task === "regression" ? "lower" : "higher";
   return new TableBuilder()
-    .title(`Final validation ${name} (${task}): lr × momentum`)
+    .title(`Final validation ${name} (${task}), $optimizer: lr × momentum`)
     .description(
-      `Mean over seeds and optimizers; ${better} is better (green). Rows: learning rate; columns: momentum.`,
+      `One matrix per optimizer; mean over seeds; ${better} is better (green). Rows: learning rate; columns: momentum (none: the optimizer has no momentum).`,
     )
     .datasource(DATASOURCE)
+    .repeat("optimizer")
+    .repeatDirection("h")
+    .maxPerRow(3)
     .height(10)
     .span(12)
     .withTarget(
-      prom(`avg by (lr, momentum) (${series})`, columns(["lr", "momentum"]), { table: true }),
+      prom(
+        `avg by (optimizer, lr, momentum) (${series})`,
+        columns(["optimizer", "lr", "momentum"]),
+        { table: true },
+      ),
     )
     .withTransformation({
       id: "groupingToMatrix",
@@ -97,14 +135,18 @@ function leaderboard() {
     });
 }
 
-/** Outcome of a sweep: the final-metric grid (one per task) and the leaderboard. */
+/** Outcome of a sweep: the final-metric grids (per task and optimizer) and the leaderboard. */
 export function outcomeDashboard() {
-  return new DashboardBuilder("Hypersweep / Outcome")
+  const dashboard = new DashboardBuilder("Hypersweep / Outcome")
     .uid(UIDS.outcome)
     .tags(["hypersweep"])
     .refresh("30s")
     .time({ from: "now-6h", to: "now" })
     .withVariable(sweepVariable({ multi: false }))
+    .withVariable(optimizerVariable())
+    .links(sweepLinks());
+  for (const variable of linkVariables()) dashboard.withVariable(variable);
+  return dashboard
     .withPanel(heatmap(TASKS[0]))
     .withPanel(heatmap(TASKS[1]))
     .withPanel(leaderboard())

@@ -1,20 +1,38 @@
 import { DashboardBuilder, RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as StatBuilder } from "@grafana/grafana-foundation-sdk/stat";
+import { PanelBuilder as TableBuilder } from "@grafana/grafana-foundation-sdk/table";
 import { PanelBuilder as TimeseriesBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
-import { DATASOURCE, prom, sweepVariable, TRIAL_LEGEND, UIDS } from "./common";
+import { METRIC } from "../metrics/definitions";
+import {
+  columns,
+  DATASOURCE,
+  linkVariables,
+  prom,
+  sweepLinks,
+  sweepVariable,
+  TRIAL_LEGEND,
+  UIDS,
+} from "./common";
 
 const SWEEP = 'sweep=~"$sweep"';
 
+/**
+ * Whole trials: each worker's counter (per sweep and status) at its highest in the range, summed.
+ * `increase()` extrapolates to the range's edges and shows 4.11 trials.
+ */
 function progress() {
   return new StatBuilder()
     .title("Trials by status")
-    .description("Trials finished in the time range by status, and trials training now.")
+    .description(
+      "Trials of the sweep finished by status (each worker's count at its highest in the time range, summed: widen the range to cover the sweep), and trials training now.",
+    )
     .datasource(DATASOURCE)
+    .decimals(0)
     .height(6)
     .span(12)
     .withTarget(
       prom(
-        `sum by (status) (increase(hypersweep_trials_finished_total{${SWEEP}}[$__range]))`,
+        `sum by (status) (max_over_time(hypersweep_trials_finished_total{${SWEEP}}[$__range]))`,
         "{{status}}",
       ),
     )
@@ -91,14 +109,79 @@ function epochQuantiles() {
   return panel;
 }
 
+/** Worker targets of the stack's Prometheus (file_sd labels: pool, worker). */
+const WORKERS = 'up{job="hypersweep-workers"}';
+
+function workersUp() {
+  return new StatBuilder()
+    .title("Workers up per pool")
+    .description("Training workers Prometheus scrapes successfully, of those registered (file_sd).")
+    .datasource(DATASOURCE)
+    .decimals(0)
+    .height(6)
+    .span(8)
+    .withTarget(prom(`sum by (pool) (${WORKERS})`, "{{pool}} up"))
+    .withTarget(prom(`count by (pool) (${WORKERS})`, "{{pool}} registered", { refId: "B" }));
+}
+
+/**
+ * Per worker: up, seconds since the last scrape attempt, and since the last successful one
+ * (its metrics' newest sample; a dead worker keeps its row with a growing age).
+ */
+function workerTable() {
+  const lastSeen = `time() - max by (pool, worker) (max_over_time(timestamp(${METRIC.slotsTotal})[$__range:$__interval]))`;
+  const labels = columns(["pool", "worker"]);
+  return new TableBuilder()
+    .title("Worker health")
+    .description(
+      "up = 1 when the last scrape succeeded. Last scrape / last seen: seconds since Prometheus tried, and since a scrape last succeeded. Temporal heartbeats: the Temporal UI link above.",
+    )
+    .datasource(DATASOURCE)
+    .height(6)
+    .span(16)
+    .withTarget(prom(`max by (pool, worker) (${WORKERS})`, labels, { table: true }))
+    .withTarget(
+      prom(`max by (pool, worker) (time() - timestamp(${WORKERS}))`, labels, {
+        table: true,
+        refId: "B",
+      }),
+    )
+    .withTarget(prom(lastSeen, labels, { table: true, refId: "C" }))
+    .withTarget(
+      prom(
+        `max by (pool, worker, backend) (${METRIC.backendInfo})`,
+        columns(["pool", "worker", "backend"]),
+        {
+          table: true,
+          refId: "D",
+        },
+      ),
+    )
+    .withTransformation({ id: "merge", options: {} })
+    .withTransformation({
+      id: "organize",
+      options: {
+        excludeByName: { Time: true, "Value #D": true },
+        renameByName: {
+          "Value #A": "up",
+          "Value #B": "last scrape (s ago)",
+          "Value #C": "last seen (s ago)",
+        },
+      },
+    });
+}
+
 /** Sweep overview: progress, throughput, retries, running trials, capacity, epoch times. */
 export function overviewDashboard() {
-  return new DashboardBuilder("Hypersweep / Sweep overview")
+  const dashboard = new DashboardBuilder("Hypersweep / Sweep overview")
     .uid(UIDS.overview)
     .tags(["hypersweep"])
     .refresh("10s")
     .time({ from: "now-1h", to: "now" })
     .withVariable(sweepVariable({ multi: true }))
+    .links(sweepLinks());
+  for (const variable of linkVariables()) dashboard.withVariable(variable);
+  return dashboard
     .withRow(new RowBuilder("Progress"))
     .withPanel(progress())
     .withPanel(throughput())
@@ -107,5 +190,8 @@ export function overviewDashboard() {
     .withRow(new RowBuilder("Workers"))
     .withPanel(slots())
     .withPanel(epochQuantiles())
+    .withRow(new RowBuilder("Worker health"))
+    .withPanel(workersUp())
+    .withPanel(workerTable())
     .build();
 }

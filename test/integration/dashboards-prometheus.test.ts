@@ -28,7 +28,7 @@ async function prom(path: string, params: Record<string, string>): Promise<Serie
   return body.data.result;
 }
 
-const trials: TrialLabels[] = ["0.01", "0.1"].flatMap((lr, i) =>
+const sgd: TrialLabels[] = ["0.01", "0.1"].flatMap((lr, i) =>
   ["0", "0.9"].map((momentum, j) => ({
     sweep: SWEEP,
     trial: `t-${i}${j}`.padEnd(18, "0"),
@@ -39,6 +39,17 @@ const trials: TrialLabels[] = ["0.01", "0.1"].flatMap((lr, i) =>
     task: "classification",
   })),
 );
+/** Same lr and momentum as sgd's first trial: the matrix must not average the two. */
+const rmsprop: TrialLabels = {
+  ...(sgd[0] as TrialLabels),
+  trial: "t-rms".padEnd(18, "0"),
+  optimizer: "rmsprop",
+};
+const trials = [...sgd, rmsprop];
+
+/** The last validation metric the simulation reports for a trial (see `simulateSweep`). */
+const finalMetric = (t: TrialLabels, epochs: number) =>
+  1 - 1 / (epochs * Number(t.lr) * 100 * (t.optimizer === "rmsprop" ? 4 : 1)) / 1.8;
 
 async function simulateSweep(metrics: ReturnType<typeof createWorkerMetrics>, epochs: number) {
   metrics.setBackend("cpu");
@@ -47,7 +58,7 @@ async function simulateSweep(metrics: ReturnType<typeof createWorkerMetrics>, ep
   metrics.resumed(trials[3] as TrialLabels, 1);
   for (let epoch = 1; epoch <= epochs; epoch++) {
     for (const t of trials) {
-      const loss = 1 / (epoch * Number(t.lr) * 100);
+      const loss = 1 / (epoch * Number(t.lr) * 100 * (t.optimizer === "rmsprop" ? 4 : 1));
       const record = { epoch, trainLoss: loss, valLoss: loss * 1.1, seconds: 0.05 * epoch };
       metrics.epoch(t, { ...record, trainMetric: 1 - loss / 2, valMetric: 1 - loss / 1.8 });
       metrics.checkpointWritten(t);
@@ -57,6 +68,46 @@ async function simulateSweep(metrics: ReturnType<typeof createWorkerMetrics>, ep
       metrics.trialFinished(trials[1] as TrialLabels, "diverged", 2);
     }
     await sleep(1000);
+  }
+}
+
+async function instant(expr: string, builtins: Record<string, string>, end: number, extra = {}) {
+  const query = renderExpr(expr, { ...builtins, sweep: SWEEP, ...extra });
+  return (await prom("/api/v1/query", { query, time: String(end) })) as Array<
+    Series & { value: [number, string] }
+  >;
+}
+
+/** The panels' numbers, not only their labels: whole trial counts, per-optimizer outcome, health. */
+async function checkValues(builtins: Record<string, string>, end: number, epochs: number) {
+  const expr = (panel: string) =>
+    collectQueries().find((q) => q.panel.startsWith(panel))?.expr ?? "";
+  const status = await instant(expr("Trials by status"), builtins, end);
+  const counts = Object.fromEntries(status.map((s) => [s.metric.status, Number(s.value[1])]));
+  expect(counts).toEqual({ completed: 1, diverged: 1, failed: 0, cancelled: 0 });
+
+  const matrix = await instant(expr("Final validation accuracy"), builtins, end, {
+    optimizer: "sgd",
+  });
+  const cell = matrix.find((s) => s.metric.lr === "0.01" && s.metric.momentum === "0");
+  expect(matrix.every((s) => s.metric.optimizer === "sgd")).toBe(true);
+  expect(Number(cell?.value[1])).toBeCloseTo(finalMetric(sgd[0] as TrialLabels, epochs), 6);
+
+  const up = await instant(expr("Workers up per pool"), builtins, end);
+  expect(up.find((s) => s.metric.pool === "cpu")?.value[1]).toBe("1");
+  const health = collectQueries().filter((q) => q.panel === "Worker health");
+  for (const q of health) {
+    const rows = await instant(q.expr, builtins, end);
+    const mine = rows.find((s) => s.metric.worker === `it-${process.pid}`);
+    expect(mine, q.expr).toBeDefined();
+    if (q.refId === "B" || q.refId === "C") {
+      // Seconds since a scrape: within the 5 min lookback (B) or the range (C), by construction.
+      const age = Number(mine?.value[1]);
+      expect(age).toBeGreaterThanOrEqual(0);
+      expect(age).toBeLessThanOrEqual(
+        q.refId === "B" ? 300 : Number.parseInt(builtins.__range ?? "0", 10),
+      );
+    }
   }
 }
 
@@ -86,7 +137,7 @@ describe("dashboard queries on the real Prometheus", () => {
       for (const by of ["lr", "momentum", "optimizer"]) {
         const cell = (trials[0] as unknown as Record<string, string>)[by] ?? "";
         for (const metric of ["loss", "metric"]) {
-          const values = { ...builtins, sweep: SWEEP, by, cell, metric };
+          const values = { ...builtins, sweep: SWEEP, by, cell, metric, optimizer: "sgd" };
           // The simulated sweep is a classification one (see `trials`).
           for (const q of collectQueries().filter(
             (q) => (q.task ?? "classification") === "classification",
@@ -115,6 +166,7 @@ describe("dashboard queries on the real Prometheus", () => {
         }
       }
       expect(problems).toEqual([]);
+      await checkValues(builtins, end, 14);
     } finally {
       await target.unregister();
       await server.close();

@@ -51,6 +51,7 @@ describe("hypersweep report on a real seed sweep", () => {
   const problems: string[] = [];
   let sweepId: string;
   let summary: SweepSummary;
+  let firstRun: SweepSummary;
   let file: string;
   let browser: Browser;
   let page: Page;
@@ -69,6 +70,10 @@ describe("hypersweep report on a real seed sweep", () => {
     const client = await SweepClient.connect(config);
     try {
       sweepId = await startSweep(client, prepared);
+      await client.handle(sweepId).result();
+      firstRun = await readSummary(config, sweepId);
+      // The same spec again: a rerun that trains nothing and reuses every trial.
+      expect(await startSweep(client, prepared)).toBe(sweepId);
       await client.handle(sweepId).result();
     } finally {
       await Promise.all(workers.map((w) => stopChild(w)));
@@ -120,6 +125,21 @@ describe("hypersweep report on a real seed sweep", () => {
     const rows = page.locator("table[data-leaderboard] tbody tr");
     await expect(rows.count()).resolves.toBe(RATES * 2);
     await page.screenshot({ path: join(OUT, "report-real.png"), fullPage: true });
+  });
+
+  it("after a rerun keeps the training time and marks every trial reused", async () => {
+    expect(firstRun.reused).toBe(0);
+    expect(firstRun.leaderboard.some((t) => t.reused)).toBe(false);
+    expect(summary.reused).toBe(RATES * 2);
+    // Same artefacts, same training time: the rerun's own seconds are only "this run".
+    expect(summary.trainingSeconds).toBe(firstRun.trainingSeconds);
+    expect(firstRun.trainingSeconds).toBeGreaterThan(0);
+    await expect(page.locator("[data-wall] .k").textContent()).resolves.toBe("training time");
+    await expect(page.locator("[data-reused-total] .v").textContent()).resolves.toBe(
+      `${RATES * 2} of ${RATES * 2}`,
+    );
+    const reused = page.locator("table[data-leaderboard] tbody tr[data-reused]");
+    await expect(reused.count()).resolves.toBe(RATES * 2);
   });
 
   it("names the sweep when there is nothing to report, and rejects a bad --group-by", async () => {

@@ -55,7 +55,7 @@ describe("dashboards as code", () => {
         expect(panel.targets?.length, `${uid} / ${panel.title}`).toBeGreaterThan(0);
         expect(panel.datasource?.uid).toBe(DATASOURCE_UID);
         for (const t of panel.targets ?? []) {
-          expect(t.expr).toMatch(/hypersweep_/);
+          expect(t.expr).toMatch(/hypersweep_|up\{job="hypersweep-workers"\}/);
           expect(t.datasource?.uid).toBe(DATASOURCE_UID);
         }
       }
@@ -90,8 +90,8 @@ describe("dashboards as code", () => {
       ]),
     );
     expect(titles(UIDS.outcome)).toEqual([
-      "Final validation accuracy (classification): lr × momentum",
-      "Final validation MSE (regression): lr × momentum",
+      "Final validation accuracy (classification), $optimizer: lr × momentum",
+      "Final validation MSE (regression), $optimizer: lr × momentum",
       "Leaderboard",
     ]);
   });
@@ -122,5 +122,56 @@ describe("dashboards as code", () => {
     expect(modeOf("regression")).toBe("continuous-GrYlRd");
     const tasks = collectQueries().filter((q) => q.task);
     expect(tasks.map((q) => q.task).sort()).toEqual(["classification", "regression"]);
+  });
+
+  it("never averages optimizers together in the outcome matrix: one matrix per optimizer", () => {
+    const d = dashboards[UIDS.outcome] as Dashboard;
+    const grids = d.panels.filter((p) => p.title.includes("lr × momentum"));
+    expect(grids).toHaveLength(2);
+    for (const grid of grids) {
+      expect(grid.repeat).toBe("optimizer");
+      const expr = grid.targets?.[0]?.expr ?? "";
+      expect(expr).toMatch(/^avg by \(optimizer, lr, momentum\)/);
+      expect(expr).toContain('optimizer="$optimizer"');
+    }
+    const optimizer = d.templating.list.find((v) => v.name === "optimizer");
+    expect(optimizer?.type).toBe("query");
+  });
+
+  it("counts trials by status in whole trials, not increase()'s extrapolated fractions", () => {
+    const d = dashboards[UIDS.overview] as Dashboard;
+    const panel = d.panels.find((p) => p.title === "Trials by status") as Panel & {
+      fieldConfig: { defaults: { decimals?: number } };
+    };
+    for (const t of panel.targets ?? []) expect(t.expr).not.toMatch(/\b(increase|rate)\(/);
+    expect(panel.targets?.[0]?.expr).toContain("max_over_time(hypersweep_trials_finished_total");
+    expect(panel.fieldConfig.defaults.decimals).toBe(0);
+  });
+
+  it("has a worker-health row and links to the report and the Temporal UI", () => {
+    for (const uid of [UIDS.overview, UIDS.outcome]) {
+      const d = dashboards[uid] as Dashboard & { links: Array<{ title: string; url: string }> };
+      const names = new Set(d.templating.list.map((v) => v.name));
+      expect(d.links.map((l) => l.title)).toEqual(["HTML report", "Temporal UI"]);
+      for (const link of d.links) {
+        const used = [...link.url.matchAll(/\$([a-z_]+)/g)].map((m) => m[1] ?? "");
+        expect(used.length, link.url).toBeGreaterThan(1);
+        for (const name of used) expect(names.has(name), `${link.url}: $${name}`).toBe(true);
+      }
+      expect(d.links[1]?.url).toBe("$temporal_ui/namespaces/$namespace/workflows/$sweep");
+    }
+    const overview = dashboards[UIDS.overview] as Dashboard;
+    const rows = overview.panels.filter((p) => p.type === "row").map((p) => p.title);
+    expect(rows.at(-1)).toBe("Worker health");
+    const health = overview.panels.slice(
+      overview.panels.findIndex((p) => p.title === "Worker health" && p.type === "row"),
+    );
+    const exprs = health.flatMap((p) => p.targets ?? []).map((t) => t.expr ?? "");
+    expect(exprs.some((e) => e.includes('sum by (pool) (up{job="hypersweep-workers"})'))).toBe(
+      true,
+    );
+    expect(exprs.some((e) => e.includes('time() - timestamp(up{job="hypersweep-workers"})'))).toBe(
+      true,
+    );
   });
 });

@@ -8,16 +8,21 @@ import {
 import { METRIC, SPLITS, SWEEP_LABELS, TRIAL_LABELS, WORKER_LABELS } from "../../../metrics";
 
 /** One concrete value per template variable, as a user would pick them. */
-const VALUES = { sweep: "sw-1", by: "lr", cell: "0.01", metric: "loss" };
+const VALUES = { sweep: "sw-1", by: "lr", cell: "0.01", metric: "loss", optimizer: "sgd" };
+
+/** Prometheus' own `up` of the workers' scrape job: its target labels come from file_sd. */
+const UP = new Set(["job", "instance", ...WORKER_LABELS]);
 
 /** The labels each exported metric family carries (what a query can group or filter by). */
 function labelsOf(name: string): Set<string> {
+  if (name === "up") return UP;
   const base = name.replace(/_(bucket|sum|count)$/, "");
   const trial = [METRIC.trialEpoch, METRIC.trialRunning] as string[];
   const curves = [METRIC.trialLoss, METRIC.trialMetric] as string[];
   if (trial.includes(base)) return new Set(TRIAL_LABELS);
   if (curves.includes(base)) return new Set([...TRIAL_LABELS, "split"]);
   if (base === METRIC.slotsBusy || base === METRIC.slotsTotal) return new Set(WORKER_LABELS);
+  if (base === METRIC.backendInfo) return new Set([...WORKER_LABELS, "backend"]);
   const withStatus = [METRIC.trialsFinished, METRIC.trialDuration] as string[];
   const labels = new Set<string>(SWEEP_LABELS);
   if (withStatus.includes(base)) labels.add("status");
@@ -47,10 +52,12 @@ describe("dashboard queries", () => {
       for (const metric of ["loss", "metric"]) {
         for (const q of collectQueries()) {
           const expr = renderExpr(q.expr, { ...VALUES, by, metric });
-          const names = expr.match(/hypersweep_[a-z_]+/g) ?? [];
+          const names =
+            expr.match(/hypersweep_[a-z_]+|\bup(?=\{job="hypersweep-workers"\})/g) ?? [];
           expect(names.length, expr).toBeGreaterThan(0);
           for (const name of names) {
-            expect(exported.has(name.replace(/_(bucket|sum|count)$/, "")), name).toBe(true);
+            const base = name.replace(/_(bucket|sum|count)$/, "");
+            expect(base === "up" || exported.has(base), name).toBe(true);
             const available = labelsOf(name);
             for (const label of q.legendLabels) {
               expect(available.has(label), `${q.panel}: ${label} on ${name}`).toBe(true);
