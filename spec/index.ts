@@ -43,7 +43,7 @@ export {
   type MedianState,
   onEpochResult,
 } from "./search/median-stopping";
-export { notYetRunnable } from "./search/support";
+export { notYetRunnable, notYetRunnableMessage } from "./search/support";
 export { type Observation, proposeNext, type TpeOptions } from "./search/tpe";
 export { MAX_PARALLEL } from "./sections";
 export { createRng, type Rng } from "./space/rng";

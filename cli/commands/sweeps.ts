@@ -11,7 +11,7 @@ import {
 } from "../../client";
 import type { HypersweepConfig } from "../../config";
 import { UsageError } from "../../errors";
-import { expandTrials, notYetRunnable, type SweepSpec, sweepIdFor } from "../../spec";
+import { expandTrials, notYetRunnableMessage, type SweepSpec, sweepIdFor } from "../../spec";
 import { loadSpecFile } from "../../spec/file";
 import type { SweepSummary } from "../../storage/artifacts";
 import { sweepKeys } from "../../storage/keys";
@@ -67,13 +67,8 @@ interface RunFlags {
 
 async function runCommand(file: string, flags: RunFlags, cmd: Command) {
   const { spec: raw, dir } = await loadSpecFile(file);
-  const pending = notYetRunnable(raw);
-  if (pending.length > 0) {
-    const [verb, them] = pending.length > 1 ? ["are", "them"] : ["is", "it"];
-    throw new UsageError(
-      `${file}: ${pending.join(", ")} ${verb} not yet supported by the sweep workflow (the spec is valid; remove ${them} to run it)`,
-    );
-  }
+  const refused = notYetRunnableMessage(raw);
+  if (refused) throw new UsageError(`${file}: ${refused}`);
   const config = configFrom(cmd);
   if (flags.dryRun) {
     const { spec } = await resolveDataset(raw, dir);

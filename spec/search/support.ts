@@ -14,3 +14,11 @@ export function notYetRunnable(spec: SweepSpec): string[] {
   if (spec.budget) found.push("budget");
   return found;
 }
+
+/** Why such a spec is refused, or undefined when it can run. */
+export function notYetRunnableMessage(spec: SweepSpec): string | undefined {
+  const pending = notYetRunnable(spec);
+  if (pending.length === 0) return undefined;
+  const [verb, them] = pending.length > 1 ? ["are", "them"] : ["is", "it"];
+  return `${pending.join(", ")} ${verb} not yet supported by the sweep workflow (the spec is valid; remove ${them} to run it)`;
+}

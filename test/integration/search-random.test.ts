@@ -92,5 +92,10 @@ describe("random search on the real stack", () => {
     expect(refused.stderr).toContain(
       "search.method: tpe, earlyStopping are not yet supported by the sweep workflow",
     );
+    // The programmatic API refuses it too, before anything reaches Temporal.
+    const budgeted = parseSpec({ ...spec, budget: { maxTrials: 3 } });
+    await expect(env.client.start(budgeted)).rejects.toThrow(
+      "budget is not yet supported by the sweep workflow (the spec is valid; remove it to run it)",
+    );
   });
 });
