@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerDashboardsCommands } from "./commands/dashboards";
 import { registerDemoCommand } from "./commands/demo";
@@ -10,10 +11,15 @@ import { exitQuietlyOnClosedPipe } from "./output";
 
 exitQuietlyOnClosedPipe();
 
+const { version } = JSON.parse(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+) as { version: string };
+
 const program = new Command("hypersweep")
   .description(
     "Distributed hyper-parameter sweeps on Temporal, TensorFlow.js, MinIO and Prometheus",
   )
+  .version(version, "-V, --version", "print the hypersweep version")
   .option("--state-dir <dir>", "folder for the local stack's state (env HYPERSWEEP_STATE_DIR)")
   .showHelpAfterError()
   // Parse errors reach the catch below, so exitCodeOf is the one place exit codes are chosen.

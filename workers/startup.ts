@@ -14,8 +14,7 @@ export interface StartupOptions {
   who: string;
 }
 
-/** How long a worker waits for its servers by default (`--connect-timeout`). */
-export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 600;
+export { DEFAULT_CONNECT_TIMEOUT_SECONDS } from "./defaults";
 
 const FIRST_RETRY_MS = 500;
 /** Low, so a worker polls within seconds of the servers coming up. */

@@ -1,12 +1,8 @@
 import type { Command } from "commander";
-import { writeSweepReport } from "../../client";
-import { ArtifactStore } from "../../storage/store";
-import { configFrom } from "../context";
+import type { ReportFlags } from "../actions/report";
 
-interface ReportFlags {
-  out: string;
-  groupBy?: string;
-}
+// Loaded when the command runs, so `--help` stays fast.
+const actions = () => import("../actions/report");
 
 /** `hypersweep report ID --out DIR [--group-by PARAM]`: the self-contained HTML report. */
 export function registerReportCommand(program: Command): void {
@@ -17,10 +13,7 @@ export function registerReportCommand(program: Command): void {
     )
     .requiredOption("--out <dir>", "folder for index.html (created if missing)")
     .option("--group-by <param>", "one panel per value of this hyper-parameter")
-    .action(async (id: string, flags: ReportFlags, cmd: Command) => {
-      const store = new ArtifactStore(configFrom(cmd).s3);
-      const { file, key } = await writeSweepReport(store, id, flags.out, flags.groupBy);
-      process.stderr.write(`uploaded s3://${store.bucket}/${key}\n`);
-      process.stdout.write(`${file}\n`);
-    });
+    .action(async (id: string, flags: ReportFlags, cmd: Command) =>
+      (await actions()).reportCommand(id, flags, cmd),
+    );
 }

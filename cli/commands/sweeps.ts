@@ -1,118 +1,8 @@
 import { type Command, Option } from "commander";
-import {
-  checkMaxParallel,
-  connect,
-  prepareSpec,
-  readLeaderboardCsv,
-  readResults,
-  resolveDataset,
-  type SweepClient,
-  type SweepStatus,
-} from "../../client";
-import type { HypersweepConfig } from "../../config";
-import { UsageError } from "../../errors";
-import { expandTrials, notYetRunnableMessage, type SweepSpec, sweepIdFor } from "../../spec";
-import { loadSpecFile } from "../../spec/file";
-import type { SweepSummary } from "../../storage/artifacts";
-import { sweepKeys } from "../../storage/keys";
-import { ArtifactStore } from "../../storage/store";
-import { configFrom } from "../context";
-import { EXIT_FAILED } from "../exit-codes";
-import { leaderboardText, trialsText } from "../format";
-import { print } from "../output";
-import { waitForSweep } from "../wait";
+import type { RunFlags } from "../actions/sweeps";
 
-async function withClient<T>(
-  config: HypersweepConfig,
-  fn: (c: SweepClient) => Promise<T>,
-): Promise<T> {
-  const client = await connect(config);
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
-}
-
-/** Starts (or re-attaches to) a sweep and, with `wait`, follows it to the end. */
-async function startSweep(
-  config: HypersweepConfig,
-  spec: SweepSpec,
-  opts: { wait: boolean; json: boolean; sweepId?: string; historyLimit?: number },
-): Promise<{ sweepId: string; summary?: SweepSummary }> {
-  return withClient(config, async (client) => {
-    const { sweepId, started } = await client.start(spec, {
-      ...(opts.sweepId ? { sweepId: opts.sweepId } : {}),
-      ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
-    });
-    if (!opts.json) {
-      process.stderr.write(
-        started
-          ? `started sweep ${sweepId}\n`
-          : `sweep ${sweepId} is already running; following it\n`,
-      );
-    }
-    if (!opts.wait) return { sweepId };
-    await waitForSweep(client, sweepId, { progress: !opts.json });
-    return { sweepId, summary: await readResults(new ArtifactStore(config.s3), sweepId) };
-  });
-}
-
-interface RunFlags {
-  wait?: boolean;
-  json?: boolean;
-  dryRun?: boolean;
-  historyLimit?: number;
-}
-
-async function runCommand(file: string, flags: RunFlags, cmd: Command) {
-  const { spec: raw, dir } = await loadSpecFile(file);
-  const refused = notYetRunnableMessage(raw);
-  if (refused) throw new UsageError(`${file}: ${refused}`);
-  const config = configFrom(cmd);
-  if (flags.dryRun) {
-    const { spec } = await resolveDataset(raw, dir);
-    const trials = expandTrials(spec);
-    print(
-      !!flags.json,
-      { sweepId: sweepIdFor(spec), trials },
-      () =>
-        `sweep ${sweepIdFor(spec)}: ${trials.length} trials${searchNote(spec)}
-${trialsText(trials)}`,
-    );
-    return;
-  }
-  const prepared = await prepareSpec(new ArtifactStore(config.s3), raw, dir);
-  const { sweepId, summary } = await startSweep(config, prepared.spec, {
-    wait: !!flags.wait,
-    json: !!flags.json,
-    ...(flags.historyLimit ? { historyLimit: flags.historyLimit } : {}),
-  });
-  if (!summary) {
-    print(!!flags.json, { sweepId }, () => sweepId);
-    return;
-  }
-  print(!!flags.json, summary, () => leaderboardText(summary));
-  if (summary.counts.failed > 0) process.exitCode = EXIT_FAILED;
-}
-
-/** How the trials were chosen, for the dry-run header. */
-function searchNote(spec: SweepSpec): string {
-  const search = spec.search;
-  if (search?.method !== "random") return "";
-  return ` (random search: ${search.trials} sampled points x the grid lists, seed ${search.seed})`;
-}
-
-/** `set-parallel ID N`: N checked before connecting, so a bad value never reaches a sweep. */
-function maxParallelArg(n: string): number {
-  const value = n.trim() === "" ? Number.NaN : Number(n);
-  try {
-    checkMaxParallel(value);
-  } catch (error) {
-    throw new UsageError(`set-parallel: N must be a positive integer (got ${n})`, { cause: error });
-  }
-  return value;
-}
+// Loaded when a command runs, so `--help` never loads Temporal, MinIO or TensorFlow.
+const actions = () => import("../actions/sweeps");
 
 export function registerSweepCommands(program: Command): void {
   program
@@ -122,16 +12,17 @@ export function registerSweepCommands(program: Command): void {
     .option("--json", "machine-readable output")
     .option("--dry-run", "print the expanded trials and exit; starts nothing")
     .addOption(new Option("--history-limit <events>").hideHelp().argParser(Number))
-    .action(runCommand);
+    .action(async (file: string, flags: RunFlags, cmd: Command) =>
+      (await actions()).runCommand(file, flags, cmd),
+    );
 
   program
     .command("status <id>")
     .description("progress of a sweep (counts, running trials and their epoch, best so far)")
     .option("--json", "machine-readable output")
-    .action(async (id: string, flags: { json?: boolean }, cmd: Command) => {
-      const status = await withClient(configFrom(cmd), (c) => c.status(id));
-      print(!!flags.json, status, () => statusText(id, status));
-    });
+    .action(async (id: string, flags: { json?: boolean }, cmd: Command) =>
+      (await actions()).statusCommand(id, flags, cmd),
+    );
 
   for (const what of ["pause", "resume", "cancel"] as const) {
     const help = {
@@ -142,20 +33,17 @@ export function registerSweepCommands(program: Command): void {
     program
       .command(`${what} <id>`)
       .description(help)
-      .action(async (id: string, _f: unknown, cmd: Command) => {
-        await withClient(configFrom(cmd), (c) => c[what](id));
-        process.stdout.write(`${what} sent to sweep ${id}\n`);
-      });
+      .action(async (id: string, _f: unknown, cmd: Command) =>
+        (await actions()).controlCommand(what, id, cmd),
+      );
   }
 
   program
     .command("set-parallel <id> <n>")
     .description("change a running sweep's maxParallel")
-    .action(async (id: string, n: string, _f: unknown, cmd: Command) => {
-      const value = maxParallelArg(n);
-      await withClient(configFrom(cmd), (c) => c.setMaxParallel(id, value));
-      process.stdout.write(`maxParallel of ${id} set to ${n}\n`);
-    });
+    .action(async (id: string, n: string, _f: unknown, cmd: Command) =>
+      (await actions()).setParallelCommand(id, n, cmd),
+    );
 
   program
     .command("retry <id>")
@@ -164,50 +52,15 @@ export function registerSweepCommands(program: Command): void {
     )
     .option("--wait", "follow the sweep, then print the leaderboard")
     .option("--json", "machine-readable output")
-    .action(async (id: string, flags: { wait?: boolean; json?: boolean }, cmd: Command) => {
-      const config = configFrom(cmd);
-      const store = new ArtifactStore(config.s3);
-      const spec = await store.tryGetJson<SweepSpec>(sweepKeys(id).spec);
-      if (!spec) throw new UsageError(`no sweep with id ${id} in bucket ${config.s3.bucket}`);
-      const { summary } = await startSweep(config, spec, {
-        wait: !!flags.wait,
-        json: !!flags.json,
-        sweepId: id,
-      });
-      if (summary) {
-        print(!!flags.json, summary, () => leaderboardText(summary));
-        if (summary.counts.failed > 0) process.exitCode = EXIT_FAILED;
-      } else print(!!flags.json, { sweepId: id }, () => id);
-    });
+    .action(async (id: string, flags: { wait?: boolean; json?: boolean }, cmd: Command) =>
+      (await actions()).retryCommand(id, flags, cmd),
+    );
 
   program
     .command("results <id>")
     .description("the leaderboard of a finished sweep")
     .option("--format <format>", "json | csv | table", "table")
-    .action(async (id: string, flags: { format: string }, cmd: Command) => {
-      const store = new ArtifactStore(configFrom(cmd).s3);
-      if (flags.format === "csv") {
-        process.stdout.write(await readLeaderboardCsv(store, id));
-        return;
-      }
-      if (flags.format !== "json" && flags.format !== "table") {
-        throw new UsageError(`--format: must be json, csv or table (got ${flags.format})`);
-      }
-      const summary = await readResults(store, id);
-      print(flags.format === "json", summary, () => leaderboardText(summary, 1000));
-    });
-}
-
-function statusText(id: string, status: SweepStatus): string {
-  if (status.state === "completed") {
-    const r = status.result;
-    return `${id}: completed — ${r.counts.completed} completed, ${r.counts.diverged} diverged, ${r.counts.failed} failed, ${r.counts.cancelled} cancelled (${r.reused} reused)`;
-  }
-  if (status.state !== "running") return `${id}: ${status.state} — ${status.message}`;
-  const p = status.progress;
-  const epochs = status.trials
-    .map((t) => `epoch ${t.epoch ?? 0} (attempt ${t.attempt})`)
-    .join(", ");
-  const best = p.best ? `; best ${p.best.trialId} = ${p.best.objective}` : "";
-  return `${id}: ${p.paused ? "paused" : p.cancelled ? "cancelling" : "running"} — ${p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled}/${p.total} done, ${p.running.length} running [${epochs}]${best}`;
+    .action(async (id: string, flags: { format: string }, cmd: Command) =>
+      (await actions()).resultsCommand(id, flags, cmd),
+    );
 }

@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { BackendPreference } from "../../spec/types";
-import type { PoolOptions } from "../../workers/pool";
-import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from "../../workers/startup";
-import { runTrainingChild, runWorker } from "../../workers/worker";
-import { configFrom } from "../context";
+import { DEFAULT_CONNECT_TIMEOUT_SECONDS } from "../../workers/defaults";
+import type { WorkerFlags } from "../actions/worker";
+
+// Loaded when the command runs, so `--help` stays fast.
+const actions = () => import("../actions/worker");
 
 const BACKENDS: BackendPreference[] = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"];
 
@@ -23,53 +22,6 @@ function portNumber(v: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new InvalidArgumentError("must be a port (0 = any free one)");
   return n;
-}
-
-interface WorkerFlags {
-  pool: string;
-  concurrency?: number;
-  backend: BackendPreference;
-  metricsPort?: number;
-  metricsHost: string;
-  sweeps: boolean;
-  training: boolean;
-  slotsPerProcess: number;
-  connectTimeout: number;
-  recycleAfterTrials?: number;
-  recycleRssMb?: number;
-  childIndex?: number;
-  workerId?: string;
-}
-
-/** Stops on SIGTERM/SIGINT: stop polling, finish the running epoch, checkpoint, exit. */
-function stopSignal(): AbortController {
-  const controller = new AbortController();
-  const onSignal = (name: string) => {
-    if (controller.signal.aborted) return;
-    process.stderr.write(
-      `hypersweep worker: ${name} received, finishing the running epoch and checkpointing…\n`,
-    );
-    controller.abort();
-  };
-  process.once("SIGTERM", () => onSignal("SIGTERM"));
-  process.once("SIGINT", () => onSignal("SIGINT"));
-  return controller;
-}
-
-function poolOptions(flags: WorkerFlags, stateDir: string): PoolOptions {
-  return {
-    pool: flags.pool,
-    backend: flags.backend,
-    ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
-    slotsPerProcess: flags.slotsPerProcess,
-    ...(flags.metricsPort === undefined ? {} : { metricsPort: flags.metricsPort }),
-    metricsHost: flags.metricsHost,
-    workerId: flags.workerId ?? `${hostname()}-${flags.pool}-${randomBytes(3).toString("hex")}`,
-    stateDir,
-    connectTimeoutSeconds: flags.connectTimeout,
-    ...(flags.recycleAfterTrials ? { recycleAfterTrials: flags.recycleAfterTrials } : {}),
-    ...(flags.recycleRssMb ? { recycleRssMb: flags.recycleRssMb } : {}),
-  };
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -118,14 +70,7 @@ export function registerWorkerCommand(program: Command): void {
     .option("--no-training", "run sweep workflows only")
     .addOption(new Option("--child-index <i>").hideHelp().argParser(Number))
     .addOption(new Option("--worker-id <id>").hideHelp())
-    .action(async (flags: WorkerFlags, cmd: Command) => {
-      const config = configFrom(cmd);
-      const stop = stopSignal();
-      const options = poolOptions(flags, config.stateDir);
-      if (flags.childIndex !== undefined) {
-        await runTrainingChild(config, options, flags.childIndex, stop);
-        return;
-      }
-      await runWorker(config, options, flags, stop.signal);
-    });
+    .action(async (flags: WorkerFlags, cmd: Command) =>
+      (await actions()).workerCommand(flags, cmd),
+    );
 }

@@ -1,0 +1,187 @@
+import type { Command } from "commander";
+import {
+  checkMaxParallel,
+  connect,
+  prepareSpec,
+  readLeaderboardCsv,
+  readResults,
+  resolveDataset,
+  type SweepClient,
+  type SweepStatus,
+} from "../../client";
+import type { HypersweepConfig } from "../../config";
+import { UsageError } from "../../errors";
+import { expandTrials, notYetRunnableMessage, type SweepSpec, sweepIdFor } from "../../spec";
+import { loadSpecFile } from "../../spec/file";
+import type { SweepSummary } from "../../storage/artifacts";
+import { sweepKeys } from "../../storage/keys";
+import { ArtifactStore } from "../../storage/store";
+import { configFrom } from "../context";
+import { EXIT_FAILED } from "../exit-codes";
+import { leaderboardText, trialsText } from "../format";
+import { print } from "../output";
+import { waitForSweep } from "../wait";
+
+async function withClient<T>(
+  config: HypersweepConfig,
+  fn: (c: SweepClient) => Promise<T>,
+): Promise<T> {
+  const client = await connect(config);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Starts (or re-attaches to) a sweep and, with `wait`, follows it to the end. */
+async function startSweep(
+  config: HypersweepConfig,
+  spec: SweepSpec,
+  opts: { wait: boolean; json: boolean; sweepId?: string; historyLimit?: number },
+): Promise<{ sweepId: string; summary?: SweepSummary }> {
+  return withClient(config, async (client) => {
+    const { sweepId, started } = await client.start(spec, {
+      ...(opts.sweepId ? { sweepId: opts.sweepId } : {}),
+      ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
+    });
+    if (!opts.json) {
+      process.stderr.write(
+        started
+          ? `started sweep ${sweepId}\n`
+          : `sweep ${sweepId} is already running; following it\n`,
+      );
+    }
+    if (!opts.wait) return { sweepId };
+    await waitForSweep(client, sweepId, { progress: !opts.json });
+    return { sweepId, summary: await readResults(new ArtifactStore(config.s3), sweepId) };
+  });
+}
+
+export interface RunFlags {
+  wait?: boolean;
+  json?: boolean;
+  dryRun?: boolean;
+  historyLimit?: number;
+}
+
+export async function runCommand(file: string, flags: RunFlags, cmd: Command) {
+  const { spec: raw, dir } = await loadSpecFile(file);
+  const refused = notYetRunnableMessage(raw);
+  if (refused) throw new UsageError(`${file}: ${refused}`);
+  const config = configFrom(cmd);
+  if (flags.dryRun) {
+    const { spec } = await resolveDataset(raw, dir);
+    const trials = expandTrials(spec);
+    print(
+      !!flags.json,
+      { sweepId: sweepIdFor(spec), trials },
+      () =>
+        `sweep ${sweepIdFor(spec)}: ${trials.length} trials${searchNote(spec)}
+${trialsText(trials)}`,
+    );
+    return;
+  }
+  const prepared = await prepareSpec(new ArtifactStore(config.s3), raw, dir);
+  const { sweepId, summary } = await startSweep(config, prepared.spec, {
+    wait: !!flags.wait,
+    json: !!flags.json,
+    ...(flags.historyLimit ? { historyLimit: flags.historyLimit } : {}),
+  });
+  if (!summary) {
+    print(!!flags.json, { sweepId }, () => sweepId);
+    return;
+  }
+  print(!!flags.json, summary, () => leaderboardText(summary));
+  if (summary.counts.failed > 0) process.exitCode = EXIT_FAILED;
+}
+
+/** How the trials were chosen, for the dry-run header. */
+function searchNote(spec: SweepSpec): string {
+  const search = spec.search;
+  if (search?.method !== "random") return "";
+  return ` (random search: ${search.trials} sampled points x the grid lists, seed ${search.seed})`;
+}
+
+/** `set-parallel ID N`: N checked before connecting, so a bad value never reaches a sweep. */
+function maxParallelArg(n: string): number {
+  const value = n.trim() === "" ? Number.NaN : Number(n);
+  try {
+    checkMaxParallel(value);
+  } catch (error) {
+    throw new UsageError(`set-parallel: N must be a positive integer (got ${n})`, { cause: error });
+  }
+  return value;
+}
+
+/** `status ID`. */
+export async function statusCommand(id: string, flags: { json?: boolean }, cmd: Command) {
+  const status = await withClient(configFrom(cmd), (c) => c.status(id));
+  print(!!flags.json, status, () => statusText(id, status));
+}
+
+/** `pause|resume|cancel ID`. */
+export async function controlCommand(
+  what: "pause" | "resume" | "cancel",
+  id: string,
+  cmd: Command,
+) {
+  await withClient(configFrom(cmd), (c) => c[what](id));
+  process.stdout.write(`${what} sent to sweep ${id}\n`);
+}
+
+/** `set-parallel ID N`. */
+export async function setParallelCommand(id: string, n: string, cmd: Command) {
+  const value = maxParallelArg(n);
+  await withClient(configFrom(cmd), (c) => c.setMaxParallel(id, value));
+  process.stdout.write(`maxParallel of ${id} set to ${n}\n`);
+}
+
+/** `retry ID`: the stored spec of a finished sweep, started again under its id. */
+export async function retryCommand(
+  id: string,
+  flags: { wait?: boolean; json?: boolean },
+  cmd: Command,
+) {
+  const config = configFrom(cmd);
+  const store = new ArtifactStore(config.s3);
+  const spec = await store.tryGetJson<SweepSpec>(sweepKeys(id).spec);
+  if (!spec) throw new UsageError(`no sweep with id ${id} in bucket ${config.s3.bucket}`);
+  const { summary } = await startSweep(config, spec, {
+    wait: !!flags.wait,
+    json: !!flags.json,
+    sweepId: id,
+  });
+  if (summary) {
+    print(!!flags.json, summary, () => leaderboardText(summary));
+    if (summary.counts.failed > 0) process.exitCode = EXIT_FAILED;
+  } else print(!!flags.json, { sweepId: id }, () => id);
+}
+
+/** `results ID --format table|json|csv`. */
+export async function resultsCommand(id: string, flags: { format: string }, cmd: Command) {
+  const store = new ArtifactStore(configFrom(cmd).s3);
+  if (flags.format === "csv") {
+    process.stdout.write(await readLeaderboardCsv(store, id));
+    return;
+  }
+  if (flags.format !== "json" && flags.format !== "table") {
+    throw new UsageError(`--format: must be json, csv or table (got ${flags.format})`);
+  }
+  const summary = await readResults(store, id);
+  print(flags.format === "json", summary, () => leaderboardText(summary, 1000));
+}
+
+function statusText(id: string, status: SweepStatus): string {
+  if (status.state === "completed") {
+    const r = status.result;
+    return `${id}: completed — ${r.counts.completed} completed, ${r.counts.diverged} diverged, ${r.counts.failed} failed, ${r.counts.cancelled} cancelled (${r.reused} reused)`;
+  }
+  if (status.state !== "running") return `${id}: ${status.state} — ${status.message}`;
+  const p = status.progress;
+  const epochs = status.trials
+    .map((t) => `epoch ${t.epoch ?? 0} (attempt ${t.attempt})`)
+    .join(", ");
+  const best = p.best ? `; best ${p.best.trialId} = ${p.best.objective}` : "";
+  return `${id}: ${p.paused ? "paused" : p.cancelled ? "cancelling" : "running"} — ${p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled}/${p.total} done, ${p.running.length} running [${epochs}]${best}`;
+}
