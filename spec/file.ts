@@ -39,7 +39,7 @@ export async function loadSpecFile(path: string): Promise<LoadedSpec> {
   if (doc.contents === null)
     throw new SpecError([{ path: "", message: "the file is empty" }], path);
   try {
-    return { spec: parseSpec(doc.toJS(), path), dir: dirname(resolve(path)) };
+    return { spec: parseSpec(toPlain(doc, path), path), dir: dirname(resolve(path)) };
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
     throw new SpecError(withLines(error.problems, doc, lines), path);
@@ -50,6 +50,22 @@ export async function loadSpecFile(path: string): Promise<LoadedSpec> {
 export function resolveDatasetPath(loaded: LoadedSpec): string | undefined {
   const { path } = loaded.spec.dataset;
   return path === undefined ? undefined : resolve(loaded.dir, path);
+}
+
+/** A spec never needs many aliases; an alias bomb expands exponentially, so cap them. */
+const MAX_ALIASES = 100;
+
+function toPlain(doc: Document, path: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    // yaml throws a ReferenceError for alias overuse (and for an alias to a missing anchor).
+    if (!(error instanceof ReferenceError)) throw error;
+    const message = /alias count/i.test(error.message)
+      ? `too many YAML aliases (more than ${MAX_ALIASES} expansions): is it an alias bomb?`
+      : `YAML alias error: ${error.message}`;
+    throw new SpecError([{ path: "", message }], path);
+  }
 }
 
 async function readSpecText(path: string): Promise<string> {

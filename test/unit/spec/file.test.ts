@@ -91,4 +91,28 @@ describe("loadSpecFile", () => {
     ]);
     expect(error.message).toContain("  grid.learningRate[1] (line 13): must be a positive number");
   });
+
+  it("refuses a YAML alias bomb with a spec error naming the file", async () => {
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (const [prev, name] of [["a", "b"], ["b", "c"], ["c", "d"], ["d", "e"]] as const)
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+    const path = write("bomb.yaml", `${levels.join("\n")}\n`);
+    const error = await failure(path);
+    expect(error.origin).toBe(path);
+    expect(error.problems).toEqual([
+      {
+        path: "",
+        message: "too many YAML aliases (more than 100 expansions): is it an alias bomb?",
+        line: 1,
+      },
+    ]);
+  });
+
+  it("still expands a few aliases", async () => {
+    const text = VALID_YAML.replace("task: regression", "task: &t regression").concat(
+      "description: *t\n",
+    );
+    const loaded = await loadSpecFile(write("alias.yaml", text));
+    expect(loaded.spec.description).toBe("regression");
+  });
 });
