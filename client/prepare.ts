@@ -5,7 +5,7 @@ import { DataError, UsageError } from "../errors";
 import { datasetConfigOf, type SweepSpec } from "../spec";
 import { sourceReader } from "../storage/datasets";
 import { datasetKey, S3_SCHEME } from "../storage/keys";
-import type { ArtifactStore } from "../storage/store";
+import { type ArtifactStore, ObjectNotFoundError } from "../storage/store";
 import { loadDataset } from "../training";
 
 /** A spec whose dataset points into the bucket, plus the local file to upload (if any). */
@@ -60,6 +60,10 @@ export async function validateData(
         `dataset ${prepared.upload?.localPath ?? config.source}: ${error.message}`,
         { cause: error },
       );
+    if (error instanceof ObjectNotFoundError)
+      throw new UsageError(`dataset.s3: ${error.message} (upload it first, or give dataset.path)`, {
+        cause: error,
+      });
     throw error;
   }
 }

@@ -15,6 +15,12 @@ import type { DatasetSpec, SplitConfig, TrainingSpec } from "./types";
 
 const column = z.string().min(1, must("must not be empty"));
 
+/** Upper bounds: past them a value is a typo (an extra zero), not a plan, and would run for days. */
+export const LIMITS = { hiddenWidth: 8192, hiddenLayers: 32, epochs: 100_000, batchSize: 65_536 };
+
+const intAtMost = (max: number) =>
+  positiveInt.refine((v) => v <= max, must(`must be at most ${max}`));
+
 export const SplitShape = {
   head: positiveInt.optional(),
   random: z
@@ -54,6 +60,14 @@ export const DatasetShape = {
   s3: z
     .string()
     .regex(/^s3:\/\/[^/].*/, must('must be an s3:// key, e.g. "s3://datasets/bmi.csv"'))
+    .refine(
+      (v) =>
+        !v
+          .slice("s3://".length)
+          .split("/")
+          .some((part) => part === "." || part === ".."),
+      must('must not contain "." or ".." path segments'),
+    )
     .optional(),
   features: uniqueList(column, "must list at least one feature column"),
   target: column,
@@ -87,7 +101,10 @@ export const DatasetSchema = z
 export const LinearShape = { type: z.literal("linear"), alpha: nonNegativeNumber.default(1e-4) };
 export const MlpShape = {
   type: z.literal("mlp"),
-  hidden: z.array(positiveInt).min(1, must("must list at least one hidden layer size")),
+  hidden: z
+    .array(intAtMost(LIMITS.hiddenWidth))
+    .min(1, must("must list at least one hidden layer size"))
+    .max(LIMITS.hiddenLayers, must(`must list at most ${LIMITS.hiddenLayers} hidden layers`)),
   activation: z.enum(["relu", "tanh", "sigmoid", "elu", "linear"]).default("relu"),
 };
 
@@ -105,8 +122,8 @@ export const ModelSchema = z.discriminatedUnion(
 );
 
 export const TrainingShape = {
-  epochs: positiveInt,
-  batchSize: positiveInt.default(32),
+  epochs: intAtMost(LIMITS.epochs),
+  batchSize: intAtMost(LIMITS.batchSize).default(32),
   checkpointEvery: positiveInt.optional(),
 };
 

@@ -72,7 +72,18 @@ const BAD_SPECS: Array<[string, Record<string, unknown>, RegExp[]]> = [
     [/training\.epochs/, /model\.hidden\[0\]/],
   ],
   ["unknown key", { grdi: {} }, [/grdi/]],
+  ["s3 key with ..", s3Dataset("s3://datasets/../x.csv"), [/dataset\.s3 .*"\.\."/]],
+  [
+    "missing s3 object",
+    s3Dataset(`s3://datasets/missing-${RUN}.csv`),
+    [/dataset\.s3: .*missing-.*not found/],
+  ],
 ];
+
+function s3Dataset(s3: string): Record<string, unknown> {
+  const { path: _path, ...dataset } = spec("x").dataset;
+  return { dataset: { ...dataset, s3 } };
+}
 
 describe("hypersweep run (CLI, real stack)", () => {
   const config = testConfig();

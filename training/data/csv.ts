@@ -1,4 +1,5 @@
 import { DataError } from "../errors";
+import { csvRecords } from "./csv-records";
 
 /** A numeric table read from CSV: the selected columns, row-major. */
 export interface NumericTable {
@@ -6,12 +7,9 @@ export interface NumericTable {
   rows: number;
   /** rows × columns.length, row-major. */
   values: Float64Array;
+  /** The 1-based line each row starts on (a quoted field may span lines). */
+  lines: Uint32Array;
 }
-
-const unquote = (cell: string): string => {
-  const t = cell.trim();
-  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1).trim() : t;
-};
 
 /** Parses one cell strictly: empty cells and anything `Number()` would bend (e.g. "0x1") fail. */
 function parseCell(cell: string): number {
@@ -25,37 +23,50 @@ function parseCell(cell: string): number {
  * @example readNumericCsv("a,b\n1,2\n", ["b"], "x.csv") // { columns: ["b"], rows: 1, values: [2] }
  */
 export function readNumericCsv(text: string, wanted: string[], source: string): NumericTable {
-  const lines = text.split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1]!.trim() === "") lines.pop();
-  const header = (lines[0] ?? "").split(",").map(unquote);
-  if (lines.length === 0 || header.every((h) => h === "")) {
+  const [head, ...records] = csvRecords(text, source);
+  const header = (head?.fields ?? []).map((h) => h.trim());
+  if (header.every((h) => h === "")) {
     throw new DataError(`${source}: the file is empty (no header row)`);
   }
+  checkHeader(header, wanted, source);
+  const positions = wanted.map((c) => header.indexOf(c));
+  const rows = records.length;
+  const values = new Float64Array(rows * wanted.length);
+  const lines = new Uint32Array(rows);
+  records.forEach(({ fields, line }, r) => {
+    if (fields.length !== header.length) {
+      throw new DataError(
+        `${source}: line ${line} has ${fields.length} fields, the header has ${header.length}`,
+      );
+    }
+    lines[r] = line;
+    positions.forEach((p, c) => {
+      const raw = fields[p]!.trim();
+      const v = parseCell(raw);
+      if (!Number.isFinite(v)) {
+        const what = raw === "" ? "is empty" : `"${raw}" is not a number`;
+        throw new DataError(`${source}: line ${line}, column "${wanted[c]}": ${what}`);
+      }
+      values[r * wanted.length + c] = v;
+    });
+  });
+  return { columns: wanted, rows, values, lines };
+}
+
+/** Every wanted column present, and no name twice (which copy would be meant?). */
+function checkHeader(header: string[], wanted: string[], source: string): void {
+  header.forEach((name, i) => {
+    const first = header.indexOf(name);
+    // Unnamed columns (an index column written by pandas) are never wanted, so never ambiguous.
+    if (name === "" || first === i) return;
+    throw new DataError(
+      `${source}: the header names column "${name}" twice (columns ${first + 1} and ${i + 1})`,
+    );
+  });
   const missing = wanted.filter((c) => !header.includes(c));
   if (missing.length > 0) {
     throw new DataError(
       `${source}: missing column(s) ${missing.map((c) => `"${c}"`).join(", ")}; found ${header.map((c) => `"${c}"`).join(", ")}`,
     );
   }
-  const positions = wanted.map((c) => header.indexOf(c));
-  const rows = lines.length - 1;
-  const values = new Float64Array(rows * wanted.length);
-  for (let r = 0; r < rows; r++) {
-    const cells = lines[r + 1]!.split(",");
-    if (cells.length !== header.length) {
-      throw new DataError(
-        `${source}: line ${r + 2} has ${cells.length} fields, the header has ${header.length}`,
-      );
-    }
-    positions.forEach((p, c) => {
-      const raw = unquote(cells[p]!);
-      const v = parseCell(raw);
-      if (!Number.isFinite(v)) {
-        const what = raw === "" ? "is empty" : `"${raw}" is not a number`;
-        throw new DataError(`${source}: line ${r + 2}, column "${wanted[c]}": ${what}`);
-      }
-      values[r * wanted.length + c] = v;
-    });
-  }
-  return { columns: wanted, rows, values };
 }

@@ -23,12 +23,12 @@ export interface PreparedData {
   scaler?: { mean: number[]; std: number[] };
 }
 
-function checkLabels(y: Float64Array, cfg: DatasetConfig): number {
+function checkLabels(y: Float64Array, lines: Uint32Array, cfg: DatasetConfig): number {
   let max = 0;
   y.forEach((v, i) => {
     if (!Number.isInteger(v) || v < 0) {
       throw new DataError(
-        `${cfg.source}: line ${i + 2}, column "${cfg.target}": class label ${v} is not an integer ≥ 0`,
+        `${cfg.source}: line ${lines[i]}, column "${cfg.target}": class label ${v} is not an integer ≥ 0`,
       );
     }
     max = Math.max(max, v);
@@ -37,7 +37,7 @@ function checkLabels(y: Float64Array, cfg: DatasetConfig): number {
   const bad = y.findIndex((v) => v >= k);
   if (bad >= 0) {
     throw new DataError(
-      `${cfg.source}: line ${bad + 2}, column "${cfg.target}": class label ${y[bad]} is outside 0..${k - 1} (numClasses ${k})`,
+      `${cfg.source}: line ${lines[bad]}, column "${cfg.target}": class label ${y[bad]} is outside 0..${k - 1} (numClasses ${k})`,
     );
   }
   if (k < 2) throw new DataError(`${cfg.source}: classification needs at least 2 classes`);
@@ -64,7 +64,7 @@ export async function loadDataset(
     x.set(all.subarray(r * (width + 1), r * (width + 1) + width), r * width);
     y[r] = all[r * (width + 1) + width]!;
   }
-  const numClasses = cfg.task === "classification" ? checkLabels(y, cfg) : undefined;
+  const numClasses = cfg.task === "classification" ? checkLabels(y, table.lines, cfg) : undefined;
   const { train, val } = splitRows(table.rows, cfg.split, cfg.source);
   const data: PreparedData = {
     task: cfg.task,

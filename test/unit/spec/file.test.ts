@@ -94,7 +94,12 @@ describe("loadSpecFile", () => {
 
   it("refuses a YAML alias bomb with a spec error naming the file", async () => {
     const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
-    for (const [prev, name] of [["a", "b"], ["b", "c"], ["c", "d"], ["d", "e"]] as const)
+    for (const [prev, name] of [
+      ["a", "b"],
+      ["b", "c"],
+      ["c", "d"],
+      ["d", "e"],
+    ] as const)
       levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`);
     const path = write("bomb.yaml", `${levels.join("\n")}\n`);
     const error = await failure(path);
