@@ -12,6 +12,7 @@ import {
 import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
+import { withPrivateUmask } from "./private";
 
 /** Written to the log at each start, so an error shows only this run's lines. */
 const START_MARKER = "--- hypersweep stack: started";
@@ -104,15 +105,13 @@ export interface SpawnSpec {
  * `<stateDir>/<name>/server.log`, and records its pid. The server outlives the CLI.
  */
 export function spawnDetached(stateDir: string, spec: SpawnSpec): PidRecord {
-  mkdirSync(serviceDir(stateDir, spec.name), { recursive: true });
-  const log = openSync(logFile(stateDir, spec.name), "a");
+  mkdirSync(serviceDir(stateDir, spec.name), { recursive: true, mode: 0o700 });
+  const log = openSync(logFile(stateDir, spec.name), "a", 0o600);
   try {
     writeSync(log, `${START_MARKER} ${new Date().toISOString()}\n`);
-    const child = spawn(spec.binary, spec.args, {
-      detached: true,
-      stdio: ["ignore", log, log],
-      env: spec.env,
-    });
+    const child = withPrivateUmask(() =>
+      spawn(spec.binary, spec.args, { detached: true, stdio: ["ignore", log, log], env: spec.env }),
+    );
     if (child.pid === undefined) throw new Error(`could not start ${spec.binary}`);
     child.unref();
     const record: PidRecord = {
@@ -121,7 +120,7 @@ export function spawnDetached(stateDir: string, spec: SpawnSpec): PidRecord {
       startedAt: new Date().toISOString(),
       ports: spec.ports,
     };
-    writeFileSync(pidFile(stateDir, spec.name), `${JSON.stringify(record)}\n`);
+    writeFileSync(pidFile(stateDir, spec.name), `${JSON.stringify(record)}\n`, { mode: 0o600 });
     return record;
   } finally {
     closeSync(log);

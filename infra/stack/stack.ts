@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { HypersweepConfig } from "../../config";
 import { describeOccupant, isPortInUse, waitPortsFree } from "./ports";
+import { ensurePrivateStateDir } from "./private";
 import {
   isOurProcess,
   liveRecord,
@@ -41,6 +42,7 @@ export async function startServices(
   options: StackOptions = {},
 ): Promise<ServiceStatus[]> {
   const progress = options.onProgress ?? quiet;
+  ensurePrivateStateDir(config.stateDir);
   const toStart: { def: ServiceDefinition; binary: string }[] = [];
   const running: { def: ServiceDefinition; record: PidRecord }[] = [];
   for (const name of names) {

@@ -1,6 +1,14 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -106,6 +114,24 @@ describe("the local stack (real servers)", () => {
     expect(after.every((s) => s.healthy)).toBe(true);
   });
 
+  it("keeps its data private on disk: state folder 0700, server files without group/other bits", async () => {
+    // An object of our own, so MinIO has written object files, not just its metadata.
+    const s3 = s3Client(config.s3);
+    const key = `smoke/private-${randomUUID()}.txt`;
+    await s3.putObject(config.s3.bucket, key, Buffer.from("secret"), 6);
+    try {
+      expect(modeOf(config.stateDir)).toBe(0o700);
+      expect(modeOf(join(config.stateDir, "minio-credentials.json"))).toBe(0o600);
+      expect(modeOf(join(config.stateDir, "temporal", "temporal.db"))).toBe(0o600);
+      const served = ["minio", "temporal", join("prometheus", "data")];
+      const entries = served.flatMap((dir) => walk(join(config.stateDir, dir)));
+      expect(entries.some((e) => e.path.includes(key.split("/")[1]!))).toBe(true);
+      expect(entries.filter((e) => (e.mode & 0o077) !== 0)).toEqual([]);
+    } finally {
+      await s3.removeObject(config.s3.bucket, key);
+    }
+  });
+
   it("ships a Prometheus config that `promtool check config` accepts", async () => {
     const rendered = join(config.stateDir, "prometheus", "prometheus.yml");
     for (const file of [PROMETHEUS_TEMPLATE, rendered]) {
@@ -114,6 +140,17 @@ describe("the local stack (real servers)", () => {
     }
   });
 });
+
+const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+/** Every file and folder below `dir` with its permission bits (servers' temp files may vanish). */
+function walk(dir: string): { path: string; mode: number }[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).flatMap((name) => {
+    const path = join(dir, name);
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    return stat && !stat.isSymbolicLink() ? [{ path, mode: stat.mode & 0o777 }] : [];
+  });
+}
 
 function metricsServer(body: string): Promise<Server> {
   const server = createServer((_req, res) => {
