@@ -87,7 +87,10 @@ function lintDockerfiles(hadolint: string): void {
 }
 
 function verifyUnits(): void {
-  if (!has("systemd-analyze")) return say("systemd units: skipped (no systemd-analyze here)");
+  if (!has("systemd-analyze")) {
+    say("systemd units: skipped (no systemd-analyze here)");
+    return;
+  }
   const dir = join(DEPLOY, "systemd");
   const units = readdirSync(dir).filter((f) => f.endsWith(".service"));
   // A template unit verifies only as an instance.
@@ -102,7 +105,10 @@ function verifyUnits(): void {
 }
 
 function checkPrometheus(): void {
-  if (!has("promtool")) return say("prometheus config: skipped (no promtool here)");
+  if (!has("promtool")) {
+    say("prometheus config: skipped (no promtool here)");
+    return;
+  }
   const dir = join(DEPLOY, "prometheus");
   for (const f of readdirSync(dir).filter((n) => n.endsWith(".yml"))) {
     const r = exec("promtool", ["check", "config", join(dir, f)]);
