@@ -43,7 +43,7 @@ export function renderPrometheusConfig(config: HypersweepConfig): string {
   workers.honor_labels = true;
   mkdirSync(config.prometheus.sdDir, { recursive: true });
   const dir = join(config.stateDir, "prometheus");
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const out = join(dir, "prometheus.yml");
   writeFileSync(
     out,
