@@ -19,8 +19,9 @@ export function createSweepActivities(deps: { store: ArtifactStore }) {
     },
 
     /**
-     * Records a trial that exhausted its retries as `failed`, with the last error and whatever
-     * epochs its newest checkpoint holds. Never overwrites a finished trial.
+     * Records a trial that exhausted its retries (or failed non-retryably) as `failed`, with the
+     * last error, the attempts it made and whatever epochs its newest checkpoint holds. Never
+     * overwrites a finished trial.
      */
     async recordFailedTrial(input: RecordFailureInput): Promise<void> {
       const existing = await readTrial(store, input.sweepId, input.trial.trialId);
@@ -43,10 +44,13 @@ export function createSweepActivities(deps: { store: ArtifactStore }) {
     },
 
     /**
-     * Writes `summary.json` and `leaderboard.csv` from the trials' artefacts. Trials with no
-     * artefact (never started because the sweep was cancelled) are listed as `cancelled`.
+     * Writes `summary.json` and `leaderboard.csv` from the trials' artefacts and returns the
+     * sweep's artefact keys. Trials with no artefact (never started because the sweep was
+     * cancelled) are listed as `cancelled`.
      */
-    async summarizeSweep(input: SummarizeInput): Promise<{ summary: string; leaderboard: string }> {
+    async summarizeSweep(
+      input: SummarizeInput,
+    ): Promise<{ spec: string; summary: string; leaderboard: string }> {
       const keys = sweepKeys(input.sweepId);
       const mode = input.spec.dataset.task === "classification" ? "max" : "min";
       const all = await readAllTrials(store, input.sweepId);
@@ -80,7 +84,7 @@ export function createSweepActivities(deps: { store: ArtifactStore }) {
       );
       await store.putBytes(keys.leaderboard, leaderboardCsv(summary), "text/csv");
       await store.putJson(keys.summary, summary);
-      return { summary: keys.summary, leaderboard: keys.leaderboard };
+      return { spec: keys.spec, summary: keys.summary, leaderboard: keys.leaderboard };
     },
   };
 }

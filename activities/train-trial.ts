@@ -11,7 +11,7 @@ import {
   trainTrial as runTraining,
   type TrainResult,
 } from "../training";
-import type { TrainTrialInput, TrialOutcome } from "../workflows/definitions";
+import type { TrainTrialInput, TrialFailureDetails, TrialOutcome } from "../workflows/definitions";
 import type { ActivityDeps } from "./deps";
 
 /** What each heartbeat carries; the next attempt reads the last one back. */
@@ -93,13 +93,38 @@ export function createTrainingActivities(deps: ActivityDeps) {
         attempt >= (input.maximumAttempts ?? Number.POSITIVE_INFINITY);
       if (final) deps.metrics?.trialFinished(labels, "failed", (Date.now() - started) / 1000);
       else deps.metrics?.attemptFailed(labels);
-      throw error;
+      throw withAttempt(error, attempt);
     }
     deps.metrics?.trialFinished(labels, artifact.status, artifact.durationSeconds);
     if (artifact.status === "cancelled") throw new CancelledFailure("trial cancelled by the sweep");
     return outcomeOf(artifact, input, false);
   }
   return { trainTrial };
+}
+
+/**
+ * The error as an `ApplicationFailure` (ours converted by `toApplicationFailure`; message, type,
+ * retryability, details and cause kept) with this attempt added to its details, so the sweep
+ * records the attempts a failed trial really made. Cancellation passes through untouched.
+ */
+function withAttempt(error: unknown, attempt: number): unknown {
+  const converted = toApplicationFailure(error);
+  if (converted instanceof CancelledFailure || !(converted instanceof Error)) return converted;
+  const report: TrialFailureDetails = { attempt };
+  if (!(converted instanceof ApplicationFailure)) {
+    const { message, name } = converted;
+    return ApplicationFailure.create({ message, type: name, details: [report], cause: converted });
+  }
+  const app = converted;
+  return ApplicationFailure.create({
+    message: app.message,
+    ...(app.type ? { type: app.type } : {}),
+    nonRetryable: app.nonRetryable ?? false,
+    details: [...(app.details ?? []), report],
+    ...(app.nextRetryDelay ? { nextRetryDelay: app.nextRetryDelay } : {}),
+    ...(app.category ? { category: app.category } : {}),
+    ...(app.cause ? { cause: app.cause } : {}),
+  });
 }
 
 /** One attempt: load data, resume from the newest checkpoint, train, write the curves. */

@@ -28,10 +28,11 @@ export function runningTrial(
   },
 ): RunningTrial {
   const payload = activity.heartbeatDetails?.payloads?.[0];
-  let details: { epoch?: number } | undefined;
+  let details: { trialId?: string; epoch?: number } | undefined;
   try {
     details = payload
       ? (client.options.loadedDataConverter.payloadConverter.fromPayload(payload as never) as {
+          trialId?: string;
           epoch?: number;
         })
       : undefined;
@@ -39,6 +40,7 @@ export function runningTrial(
     details = undefined;
   }
   return {
+    ...(details?.trialId === undefined ? {} : { trialId: details.trialId }),
     ...(details?.epoch === undefined ? {} : { epoch: details.epoch }),
     attempt: activity.attempt ?? 1,
   };

@@ -4,10 +4,11 @@ import {
   WorkflowExecutionAlreadyStartedError,
   type WorkflowHandle,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
 } from "@temporalio/client";
 import type { HypersweepConfig } from "../config";
 import { TransientError, UsageError } from "../errors";
-import { notYetRunnableMessage, type SweepSpec, sweepIdFor } from "../spec";
+import { maxParallelProblem, notYetRunnableMessage, type SweepSpec, sweepIdFor } from "../spec";
 import {
   cancelSweepSignal,
   pauseSweepSignal,
@@ -15,7 +16,7 @@ import {
   resumeSweepSignal,
   SWEEP_TASK_QUEUE,
   type SweepResult,
-  setMaxParallelSignal,
+  setMaxParallelUpdate,
 } from "../workflows/definitions";
 import type { sweepWorkflow } from "../workflows/sweep";
 import { connectClient } from "./connection";
@@ -26,13 +27,13 @@ import { type SweepEvent, type WatchOptions, watchSweep } from "./watch";
 export type SweepControl = "pause" | "resume" | "cancel";
 
 /**
- * Throws a `UsageError` naming `value` unless it is a valid `maxParallel` (a positive integer).
- * @example checkMaxParallel(0) // throws "maxParallel must be a positive integer (got 0)"
+ * Throws a `UsageError` naming `value` unless it is a valid `maxParallel` (the spec's rule, which
+ * the workflow's update validator applies too).
+ * @example checkMaxParallel(0) // throws "maxParallel must be a whole number, at least 1 (got 0)"
  */
 export function checkMaxParallel(value: number): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new UsageError(`maxParallel must be a positive integer (got ${value})`);
-  }
+  const problem = maxParallelProblem(value);
+  if (problem !== undefined) throw new UsageError(`maxParallel ${problem} (got ${value})`);
 }
 
 /**
@@ -168,15 +169,21 @@ export class SweepClient {
   }
 
   /**
-   * Changes a running sweep's `maxParallel`; a value that is not a positive integer, an unknown
-   * or a finished sweep is a `UsageError`.
+   * Changes a running sweep's `maxParallel` through the workflow's validated update; a bad
+   * value (checked here and by the workflow), an unknown or a finished sweep is a `UsageError`.
    * @example await sweeps.setMaxParallel(id, 4);
    */
   async setMaxParallel(sweepId: string, value: number): Promise<void> {
     checkMaxParallel(value);
-    await this.whileRunning(sweepId, "set-parallel", () =>
-      this.handle(sweepId).signal(setMaxParallelSignal, value),
-    );
+    await this.whileRunning(sweepId, "set-parallel", async () => {
+      try {
+        await this.handle(sweepId).executeUpdate(setMaxParallelUpdate, { args: [value] });
+      } catch (error) {
+        if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+        const why = error.cause instanceof Error ? error.cause.message : error.message;
+        throw new UsageError(why, { cause: error });
+      }
+    });
   }
 
   /**

@@ -36,7 +36,6 @@ export interface WorkerMetrics {
   epoch(t: TrialLabels, record: EpochRecord): void;
   checkpointWritten(t: TrialLabels): void;
   resumed(t: TrialLabels, fromEpoch: number): void;
-  retry(t: TrialLabels): void;
   trialFinished(t: TrialLabels, status: TrialStatus, durationSeconds: number): void;
   /**
    * An attempt that ended by throwing (retried later, perhaps elsewhere, or recorded as failed
@@ -170,10 +169,6 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
       touch(t);
       m.resumes.inc(sweepSeries(t));
       m.trialEpoch.set(trialSeries(t), fromEpoch);
-    },
-    /** A retry the worker handles itself; Temporal attempts > 1 are counted by `trialStarted`. */
-    retry(t) {
-      m.retries.inc(sweepSeries(t));
     },
     trialFinished(t, status, durationSeconds) {
       initSweep(t);

@@ -26,6 +26,7 @@ export {
   settingsOf,
 } from "./optimizer-defaults";
 export { parseSpec, withSeeds } from "./parse";
+export { MAX_PARALLEL, maxParallelProblem } from "./max-parallel";
 export { objectiveOf, SweepSpecSchema } from "./schema";
 export {
   type AshaConfig,
@@ -45,7 +46,6 @@ export {
 } from "./search/median-stopping";
 export { notYetRunnable, notYetRunnableMessage } from "./search/support";
 export { type Observation, proposeNext, type TpeOptions } from "./search/tpe";
-export { MAX_PARALLEL } from "./sections";
 export { createRng, type Rng } from "./space/rng";
 export {
   isActive,

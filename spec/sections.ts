@@ -9,6 +9,7 @@ import {
   slug,
   uniqueList,
 } from "./fields";
+import { maxParallelProblem } from "./max-parallel";
 import type { DatasetSpec, SplitConfig, TrainingSpec } from "./types";
 
 /** Schemas of the spec's sections that stand alone (dataset, model, training, execution). */
@@ -155,13 +156,14 @@ const RetrySchema = z.strictObject(RetryShape).superRefine((r, ctx) => {
   }
 });
 
-/** Temporal caps pending activities per workflow at 2,000. */
-export const MAX_PARALLEL = 2000;
-
 export const ExecutionShape = {
   pool: slug.default("cpu"),
-  maxParallel: positiveInt
-    .refine((v) => v <= MAX_PARALLEL, must(`must be at most ${MAX_PARALLEL}`))
+  maxParallel: z
+    .number()
+    .superRefine((v, ctx) => {
+      const message = maxParallelProblem(v);
+      if (message) ctx.addIssue({ code: "custom", message, abort: true });
+    })
     .default(8),
   retry: RetrySchema.prefault({}),
   trialTimeoutMinutes: positiveNumber.default(60),

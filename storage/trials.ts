@@ -1,6 +1,6 @@
 import type { EpochRecord } from "../spec/types";
 import type { TrialArtifact } from "./artifacts";
-import { checkpointEpoch, trialKeys } from "./keys";
+import { checkpointEpoch, sweepKeys, trialKeys } from "./keys";
 import type { ArtifactStore } from "./store";
 
 /** Checkpoints kept per trial: the newest two, so a crash while writing one leaves the other. */
@@ -59,7 +59,7 @@ export async function readAllTrials(
   store: ArtifactStore,
   sweepId: string,
 ): Promise<TrialArtifact[]> {
-  const trialIds = (await store.list(`sweeps/${sweepId}/trials/`))
+  const trialIds = (await store.list(sweepKeys(sweepId).trialsPrefix))
     .filter((k) => k.endsWith("/curves.json"))
     .map((k) => k.split("/").at(-2))
     .filter((id): id is string => id !== undefined);
@@ -105,12 +105,4 @@ export async function latestCheckpoint(
   const newest = (await listCheckpoints(store, sweepId, trialId)).at(-1);
   if (!newest) return undefined;
   return { epoch: newest.epoch, bytes: await store.getBytes(newest.key) };
-}
-
-export async function deleteCheckpoints(
-  store: ArtifactStore,
-  sweepId: string,
-  trialId: string,
-): Promise<void> {
-  await store.remove((await listCheckpoints(store, sweepId, trialId)).map((c) => c.key));
 }

@@ -130,29 +130,3 @@ export async function trainTrial(opts: TrainOptions): Promise<TrainResult> {
     model.dispose();
   }
 }
-
-/** One trial of a pack, with its own callbacks and checkpoint. */
-export interface PackTrial {
-  trial: TrialConfig;
-  onEpoch?: TrainOptions["onEpoch"];
-  onCheckpoint?: TrainOptions["onCheckpoint"];
-  resumeFrom?: Uint8Array;
-}
-
-export type TrainPackOptions = Omit<
-  TrainOptions,
-  "trial" | "onEpoch" | "onCheckpoint" | "resumeFrom"
-> & {
-  trials: PackTrial[];
-};
-
-/**
- * Trains trials that share data and model shape, each with its own records and checkpoints.
- * Today K trials run one after another; the signature is ready for batching them on a GPU.
- */
-export async function trainPack(opts: TrainPackOptions): Promise<TrainResult[]> {
-  const { trials, ...shared } = opts;
-  const results: TrainResult[] = [];
-  for (const t of trials) results.push(await trainTrial({ ...shared, ...t }));
-  return results;
-}

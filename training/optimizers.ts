@@ -1,30 +1,24 @@
 import * as tf from "@tensorflow/tfjs";
+import {
+  OPTIMIZER_DEFAULTS,
+  resolveOptimizer as resolveSpecOptimizer,
+} from "../spec/optimizer-defaults";
 import type { OptimizerConfig, OptimizerName } from "../spec/types";
 import { TrainingConfigError } from "./errors";
 
-/** Keras 3 defaults, set explicitly: tfjs's own optimizers differ (epsilon values and placement). */
-const KERAS_DEFAULTS: Record<OptimizerName, Omit<OptimizerConfig, "name">> = {
-  sgd: { learningRate: 0.01, momentum: 0, nesterov: false },
-  adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-  adamax: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-  adagrad: { learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7 },
-  rmsprop: { learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7 },
-};
-
 /**
- * Fills every setting the named optimizer uses with its Keras default; given values win.
+ * The spec's resolution (the one Keras-defaults table, in `spec/optimizer-defaults.ts`: tfjs's
+ * own optimizers differ in epsilon values and placement) plus the trainer's range checks.
  * @example resolveOptimizer({ name: "adam" }) // { name: "adam", learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }
  */
 export function resolveOptimizer(
   partial: { name: OptimizerName; learningRate?: number } & Partial<OptimizerConfig>,
 ): OptimizerConfig {
-  const defaults = KERAS_DEFAULTS[partial.name];
-  if (!defaults) throw new TrainingConfigError(`unknown optimizer "${partial.name}"`);
-  const out: OptimizerConfig = { name: partial.name, ...defaults };
-  for (const key of Object.keys(defaults) as Array<keyof typeof defaults>) {
-    const v = partial[key];
-    if (v !== undefined) (out as unknown as Record<string, unknown>)[key] = v;
+  if (!Object.hasOwn(OPTIMIZER_DEFAULTS, partial.name)) {
+    throw new TrainingConfigError(`unknown optimizer "${partial.name}"`);
   }
+  const { name, ...given } = partial;
+  const out = resolveSpecOptimizer(name, given);
   if (!(out.learningRate > 0) || !Number.isFinite(out.learningRate)) {
     throw new TrainingConfigError(`optimizer.learningRate must be > 0, got ${out.learningRate}`);
   }

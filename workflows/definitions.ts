@@ -1,8 +1,12 @@
 /**
- * The sweep's public surface: task queues, payload types, signals and queries, and the
- * activity interfaces (declared here so workflow code never imports activity modules).
+ * The sweep's public surface: task queues, payload types, signals, updates and queries, and the
+ * activity types (derived from the implementations by type-only imports, erased from the bundle).
  */
-import { defineQuery, defineSignal } from "@temporalio/workflow";
+import { defineQuery, defineSignal, defineUpdate } from "@temporalio/workflow";
+// biome-ignore lint/style/noRestrictedImports: type-only, erased; the types follow the implementation
+import type { createSweepActivities } from "../activities/sweep-bookkeeping";
+// biome-ignore lint/style/noRestrictedImports: type-only, erased; the types follow the implementation
+import type { createTrainingActivities } from "../activities/train-trial";
 import { NON_RETRYABLE_ERROR_TYPES } from "../errors";
 import type { SweepSpec } from "../spec";
 import type { Objective, TrialSpec, TrialStatus } from "../spec/types";
@@ -114,20 +118,23 @@ export interface SummarizeInput {
   finishedAt: string;
 }
 
-/** Training activities (pool task queues). */
-export interface TrainingActivities {
-  trainTrial(input: TrainTrialInput): Promise<TrialOutcome>;
+/** What a failed `trainTrial` adds to its failure's `ApplicationFailure.details`. */
+export interface TrialFailureDetails {
+  /** The attempt that failed last: a non-retryable failure on the first try reports 1. */
+  attempt: number;
 }
 
+/** Training activities (pool task queues). */
+export type TrainingActivities = ReturnType<typeof createTrainingActivities>;
+
 /** Light bookkeeping activities (sweep task queue). */
-export interface SweepActivities {
-  writeSweepSpec(input: { sweepId: string; spec: SweepSpec }): Promise<string>;
-  recordFailedTrial(input: RecordFailureInput): Promise<void>;
-  summarizeSweep(input: SummarizeInput): Promise<{ summary: string; leaderboard: string }>;
-}
+export type SweepActivities = ReturnType<typeof createSweepActivities>;
 
 export const progressQuery = defineQuery<SweepProgress>("progress");
 export const pauseSweepSignal = defineSignal("pause");
 export const resumeSweepSignal = defineSignal("resume");
 export const cancelSweepSignal = defineSignal("cancel");
+/** Kept for sweeps started before the update existed; new clients use the update. */
 export const setMaxParallelSignal = defineSignal<[number]>("setMaxParallel");
+/** Sets `maxParallel`; a bad value is rejected to the caller (message names the field). */
+export const setMaxParallelUpdate = defineUpdate<number, [number]>("setMaxParallel");

@@ -1,4 +1,5 @@
 /** Pure bookkeeping of a sweep run: unit-testable, shared by the workflow and its tests. */
+import { maxParallelProblem } from "../spec/max-parallel";
 import type { TrialStatus } from "../spec/types";
 import type { StatusCounts, SweepState, TrialOutcome } from "./definitions";
 
@@ -44,9 +45,8 @@ export function finishedCount(counts: StatusCounts): number {
   return counts.completed + counts.diverged + counts.failed + counts.cancelled;
 }
 
-/** A positive integer `maxParallel`, or an error message naming the field. */
+/** The spec's `maxParallel` rule, as an error message naming the field (undefined when valid). */
 export function checkMaxParallel(value: unknown): string | undefined {
-  return Number.isInteger(value) && (value as number) >= 1
-    ? undefined
-    : "maxParallel: must be a positive integer";
+  const problem = maxParallelProblem(value);
+  return problem === undefined ? undefined : `maxParallel: ${problem}`;
 }

@@ -7,6 +7,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -24,16 +25,13 @@ import {
   type SweepResult,
   type SweepWorkflowInput,
   setMaxParallelSignal,
+  setMaxParallelUpdate,
   type TrainingActivities,
+  type TrialFailureDetails,
   type TrialOutcome,
 } from "./definitions";
-import {
-  checkMaxParallel,
-  DEFAULT_HISTORY_LIMIT,
-  finishedCount,
-  initialState,
-  recordOutcome,
-} from "./sweep-state";
+import { gridSource, type HistoryFacts, SweepMachine, type TrialFailure } from "./sweep-machine";
+import { initialState } from "./sweep-state";
 
 // Bookkeeping is idempotent and cheap, so it retries without limit: an S3 outage of any length
 // delays the sweep's summary instead of failing the sweep.
@@ -59,145 +57,96 @@ function trainingActivities(input: SweepWorkflowInput) {
   });
 }
 
-function failureMessage(error: unknown): string {
+/** The facts the machine needs from whatever `trainTrial` threw. */
+function trialFailure(error: unknown): TrialFailure {
   const cause = error instanceof ActivityFailure ? (error.cause ?? error) : error;
-  return cause instanceof Error ? cause.message : String(cause);
+  const details = cause instanceof ApplicationFailure ? (cause.details ?? []) : [];
+  const attempt = details
+    .map((d) => (d as Partial<TrialFailureDetails> | null)?.attempt)
+    .find((a) => typeof a === "number");
+  return {
+    message: cause instanceof Error ? cause.message : String(cause),
+    cancellation: isCancellation(error) || error instanceof CancelledFailure,
+    ...(typeof attempt === "number" ? { reportedAttempt: attempt } : {}),
+    ...(error instanceof ActivityFailure ? { retryState: error.retryState } : {}),
+  };
+}
+
+function installHandlers(machine: SweepMachine, scope: CancellationScope): void {
+  setHandler(pauseSweepSignal, () => machine.pause());
+  setHandler(resumeSweepSignal, () => machine.resume());
+  setHandler(cancelSweepSignal, () => {
+    if (machine.cancel()) scope.cancel();
+  });
+  setHandler(setMaxParallelSignal, (value) => machine.signalMaxParallel(value));
+  // Patched: a sweep started by older code never had the update and keeps only the signal.
+  if (patched("set-max-parallel-update")) {
+    setHandler(setMaxParallelUpdate, (value) => machine.setMaxParallel(value), {
+      validator: (value) => machine.validateMaxParallel(value),
+    });
+  }
+  setHandler(progressQuery, () => machine.progress(workflowInfo().historyLength));
+}
+
+function history(): HistoryFacts {
+  const info = workflowInfo();
+  return { length: info.historyLength, continueAsNewSuggested: info.continueAsNewSuggested };
 }
 
 /**
  * Runs every trial of a sweep on its pool's task queue, at most `maxParallel` at a time.
  *
  * Durable contract: trials are identified by stable ids, so a retried or re-run sweep reuses
- * finished curves from the bucket. A trial that exhausts its retries is recorded as `failed`
- * and never fails the sweep; a diverged trial is a result. History stays bounded: after
- * `historyLimit` events the workflow drains its running trials and continues as new.
- * Signals: pause, resume, cancel, setMaxParallel. Query: progress.
+ * finished curves from the bucket. A trial that exhausts its retries (or fails non-retryably) is
+ * recorded as `failed` with the attempts it made, and never fails the sweep; a diverged trial is
+ * a result. History stays bounded: after `historyLimit` events the workflow drains its running
+ * trials and continues as new. Signals: pause, resume, cancel, setMaxParallel (legacy).
+ * Update: setMaxParallel (validated). Query: progress.
  */
 export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepResult> {
   const { spec, sweepId } = input;
-  const trials = expandTrials(spec);
-  const info = workflowInfo();
-  const state =
-    input.state ?? initialState(spec.execution.maxParallel, new Date(info.startTime).toISOString());
-  const running = new Set<string>();
-  const mode = spec.objective.mode;
+  const startedAt = new Date(workflowInfo().startTime).toISOString();
+  const machine = new SweepMachine({
+    sweepId,
+    spec,
+    state: input.state ?? initialState(spec.execution.maxParallel, startedAt),
+    source: gridSource(expandTrials(spec)),
+    ...(input.historyLimit === undefined ? {} : { historyLimit: input.historyLimit }),
+  });
   const train = trainingActivities(input);
   const scope = new CancellationScope();
-
-  setHandler(pauseSweepSignal, () => {
-    state.paused = true;
-  });
-  setHandler(resumeSweepSignal, () => {
-    state.paused = false;
-  });
-  setHandler(cancelSweepSignal, () => {
-    if (state.cancelled) return;
-    state.cancelled = true;
-    scope.cancel();
-  });
-  setHandler(setMaxParallelSignal, (value) => {
-    if (checkMaxParallel(value) === undefined) state.maxParallel = value;
-  });
-  setHandler(progressQuery, () => ({
-    sweepId,
-    total: trials.length,
-    started: state.nextIndex,
-    counts: state.counts,
-    reused: state.reused,
-    running: [...running],
-    paused: state.paused,
-    cancelled: state.cancelled,
-    maxParallel: state.maxParallel,
-    ...(state.best ? { best: state.best } : {}),
-    runs: state.runs,
-    historyLength: workflowInfo().historyLength,
-  }));
-
-  if (state.runs === 1 && state.nextIndex === 0)
-    await bookkeeping.writeSweepSpec({ sweepId, spec });
+  installHandlers(machine, scope);
+  if (machine.firstRun) await bookkeeping.writeSweepSpec({ sweepId, spec });
 
   const runTrial = async (trial: TrialSpec): Promise<void> => {
-    running.add(trial.trialId);
     let outcome: TrialOutcome;
     try {
-      outcome = await scope.run(() =>
-        train.trainTrial({
-          sweepId,
-          trial,
-          checkpointEvery: spec.training.checkpointEvery,
-          objective: spec.objective,
-          pool: spec.execution.pool,
-          maximumAttempts: spec.execution.retry.maximumAttempts,
-        }),
-      );
+      outcome = await scope.run(() => train.trainTrial(machine.trainInput(trial)));
     } catch (error) {
-      outcome = await failedOrCancelled(trial, error);
-    } finally {
-      running.delete(trial.trialId);
+      const failed = machine.failed(trial, trialFailure(error));
+      if (failed.record) await bookkeeping.recordFailedTrial(failed.record);
+      outcome = failed.outcome;
     }
-    recordOutcome(state, outcome, mode);
+    machine.finish(outcome);
   };
 
-  const failedOrCancelled = async (trial: TrialSpec, error: unknown): Promise<TrialOutcome> => {
-    const base = { trialId: trial.trialId, epochs: 0, attempts: 0, resumes: 0, reused: false };
-    if (state.cancelled && (isCancellation(error) || error instanceof CancelledFailure)) {
-      return { ...base, status: "cancelled" };
-    }
-    const message = failureMessage(error);
-    await bookkeeping.recordFailedTrial({
-      sweepId,
-      trial,
-      error: message,
-      attempts: spec.execution.retry.maximumAttempts,
-    });
-    return { ...base, status: "failed", error: message };
-  };
-
-  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-  const historyFull = () => {
-    const i = workflowInfo();
-    state.largestHistory = Math.max(state.largestHistory, i.historyLength);
-    return i.continueAsNewSuggested || i.historyLength >= historyLimit;
-  };
-
-  while (state.nextIndex < trials.length && !state.cancelled && !historyFull()) {
-    await condition(() => state.cancelled || (!state.paused && running.size < state.maxParallel));
-    if (state.cancelled) break;
-    const trial = trials[state.nextIndex];
-    if (!trial) break;
-    state.nextIndex += 1;
-    void runTrial(trial);
+  while (machine.scheduling(history())) {
+    await condition(() => machine.wakes());
+    const trial = machine.start();
+    if (trial) void runTrial(trial);
   }
-  await condition(() => running.size === 0);
-  state.largestHistory = Math.max(state.largestHistory, workflowInfo().historyLength);
-
-  if (state.nextIndex < trials.length && !state.cancelled) {
-    return continueAsNew<typeof sweepWorkflow>({
-      ...input,
-      state: { ...state, runs: state.runs + 1 },
-    });
+  await condition(() => machine.running.size === 0);
+  machine.noteHistory(workflowInfo().historyLength);
+  if (machine.continues) {
+    return continueAsNew<typeof sweepWorkflow>({ ...input, state: machine.carryOver() });
   }
-  if (state.cancelled) state.counts.cancelled += trials.length - state.nextIndex;
-  if (finishedCount(state.counts) !== trials.length) {
-    throw ApplicationFailure.nonRetryable(
-      `sweep bookkeeping mismatch: ${finishedCount(state.counts)} of ${trials.length} trials accounted for`,
-    );
-  }
+  const mismatch = machine.settle();
+  if (mismatch !== undefined) throw ApplicationFailure.nonRetryable(mismatch);
   const artefacts = await bookkeeping.summarizeSweep({
     sweepId,
     spec,
-    startedAt: state.startedAt,
+    startedAt: machine.state.startedAt,
     finishedAt: new Date(Date.now()).toISOString(),
   });
-  return {
-    sweepId,
-    total: trials.length,
-    counts: state.counts,
-    reused: state.reused,
-    ...(state.best ? { best: state.best } : {}),
-    cancelled: state.cancelled,
-    runs: state.runs,
-    largestHistory: state.largestHistory,
-    artefacts: { spec: `sweeps/${sweepId}/spec.json`, ...artefacts },
-  };
+  return machine.result(artefacts);
 }

@@ -1,0 +1,268 @@
+/**
+ * The sweep as a state machine: every decision the sweep workflow makes (what to start next,
+ * pause/resume/cancel, maxParallel changes, outcome and failure accounting, when to continue as
+ * new, the final counts), free of Temporal so that unit tests drive it directly. The workflow
+ * only wires it to activities, handlers and `condition`.
+ */
+import type { SweepSpec } from "../spec";
+import type { TrialSpec } from "../spec/types";
+import type {
+  RecordFailureInput,
+  SweepProgress,
+  SweepResult,
+  SweepState,
+  TrainTrialInput,
+  TrialOutcome,
+} from "./definitions";
+import {
+  checkMaxParallel,
+  DEFAULT_HISTORY_LIMIT,
+  finishedCount,
+  recordOutcome,
+} from "./sweep-state";
+
+/**
+ * Where trials come from. Its position lives in the `SweepState` it is handed, so it survives
+ * continue-as-new. The grid hands out its expansion in order; a search sampler would propose
+ * trials from the outcomes it observes, and `ready` may then be false for a while.
+ */
+export interface TrialSource {
+  /** Trials the sweep runs in all (progress and the final accounting). */
+  readonly total: number;
+  /** Whether a trial can start now. */
+  ready(state: SweepState): boolean;
+  /** Whether every trial has been handed out. */
+  exhausted(state: SweepState): boolean;
+  /** The next trial, advancing the source; undefined when none is ready. */
+  take(state: SweepState): TrialSpec | undefined;
+  /** A finished trial's outcome (samplers learn from it; the grid ignores it). */
+  observe?(outcome: TrialOutcome, state: SweepState): void;
+}
+
+/** The grid's trials in expansion order; `state.nextIndex` is the cursor. */
+export function gridSource(trials: readonly TrialSpec[]): TrialSource {
+  return {
+    total: trials.length,
+    ready: (state) => state.nextIndex < trials.length,
+    exhausted: (state) => state.nextIndex >= trials.length,
+    take(state) {
+      const trial = trials[state.nextIndex];
+      if (trial) state.nextIndex += 1;
+      return trial;
+    },
+  };
+}
+
+/** What the workflow learns from a failed or cancelled `trainTrial`. */
+export interface TrialFailure {
+  message: string;
+  /** The failure is the sweep's own cancellation reaching the trial. */
+  cancellation: boolean;
+  /** The attempt the activity reported in its failure details, if it got to report one. */
+  reportedAttempt?: number;
+  /** Temporal's retry state of the activity (`MAXIMUM_ATTEMPTS_REACHED`, ...). */
+  retryState?: string;
+}
+
+/** The history facts the continue-as-new decision reads. */
+export interface HistoryFacts {
+  length: number;
+  continueAsNewSuggested: boolean;
+}
+
+/**
+ * Attempts a failed trial actually made: what the activity reported, else every attempt when
+ * Temporal says the retries ran out (a timeout on the last attempt), else the one it surely made.
+ */
+export function attemptsOf(failure: TrialFailure, maximumAttempts: number): number {
+  if (failure.reportedAttempt !== undefined) return failure.reportedAttempt;
+  return failure.retryState === "MAXIMUM_ATTEMPTS_REACHED" ? maximumAttempts : 1;
+}
+
+export interface SweepMachineOptions {
+  sweepId: string;
+  spec: SweepSpec;
+  state: SweepState;
+  source: TrialSource;
+  historyLimit?: number;
+}
+
+export class SweepMachine {
+  readonly sweepId: string;
+  readonly state: SweepState;
+  readonly running = new Set<string>();
+  readonly #spec: SweepSpec;
+  readonly #source: TrialSource;
+  readonly #historyLimit: number;
+
+  constructor(options: SweepMachineOptions) {
+    this.sweepId = options.sweepId;
+    this.state = options.state;
+    this.#spec = options.spec;
+    this.#source = options.source;
+    this.#historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  }
+
+  /** Only the very first run writes the spec. */
+  get firstRun(): boolean {
+    return this.state.runs === 1 && this.state.nextIndex === 0;
+  }
+
+  pause(): void {
+    this.state.paused = true;
+  }
+
+  resume(): void {
+    this.state.paused = false;
+  }
+
+  /** True only the first time: the caller then cancels the running trials. */
+  cancel(): boolean {
+    if (this.state.cancelled) return false;
+    this.state.cancelled = true;
+    return true;
+  }
+
+  /** The update's validator: throws a message naming the field. */
+  validateMaxParallel(value: unknown): void {
+    const problem = checkMaxParallel(value);
+    if (problem !== undefined) throw new Error(problem);
+  }
+
+  /** The update: validated, applied, returned. */
+  setMaxParallel(value: number): number {
+    this.validateMaxParallel(value);
+    this.state.maxParallel = value;
+    return value;
+  }
+
+  /** The pre-update signal: a bad value is ignored, as its recorded histories expect. */
+  signalMaxParallel(value: unknown): void {
+    if (checkMaxParallel(value) === undefined) this.state.maxParallel = value as number;
+  }
+
+  /** Whether the scheduling loop goes on: trials left, not cancelled, history not full. */
+  scheduling(history: HistoryFacts): boolean {
+    return (
+      !this.#source.exhausted(this.state) && !this.state.cancelled && !this.historyFull(history)
+    );
+  }
+
+  /** Time to drain and continue as new (and remember the largest history seen). */
+  historyFull(history: HistoryFacts): boolean {
+    this.noteHistory(history.length);
+    return history.continueAsNewSuggested || history.length >= this.#historyLimit;
+  }
+
+  noteHistory(length: number): void {
+    this.state.largestHistory = Math.max(this.state.largestHistory, length);
+  }
+
+  /** What the scheduling loop waits for: a free slot while not paused, or cancellation. */
+  wakes(): boolean {
+    const { state } = this;
+    return (
+      state.cancelled ||
+      (!state.paused && this.running.size < state.maxParallel && this.#source.ready(state))
+    );
+  }
+
+  /** The next trial to start, marked running; undefined when cancelled or none is ready. */
+  start(): TrialSpec | undefined {
+    if (this.state.cancelled) return undefined;
+    const trial = this.#source.take(this.state);
+    if (trial) this.running.add(trial.trialId);
+    return trial;
+  }
+
+  trainInput(trial: TrialSpec): TrainTrialInput {
+    const spec = this.#spec;
+    return {
+      sweepId: this.sweepId,
+      trial,
+      checkpointEvery: spec.training.checkpointEvery,
+      objective: spec.objective,
+      pool: spec.execution.pool,
+      maximumAttempts: spec.execution.retry.maximumAttempts,
+    };
+  }
+
+  /** A trial that did not return: cancelled (the sweep's doing) or failed, with what to record. */
+  failed(
+    trial: TrialSpec,
+    failure: TrialFailure,
+  ): { outcome: TrialOutcome; record?: RecordFailureInput } {
+    const base = { trialId: trial.trialId, epochs: 0, resumes: 0, reused: false };
+    if (this.state.cancelled && failure.cancellation) {
+      return { outcome: { ...base, attempts: 0, status: "cancelled" } };
+    }
+    const attempts = attemptsOf(failure, this.#spec.execution.retry.maximumAttempts);
+    return {
+      outcome: { ...base, attempts, status: "failed", error: failure.message },
+      record: { sweepId: this.sweepId, trial, error: failure.message, attempts },
+    };
+  }
+
+  /** Folds a finished trial in: no longer running, counted, shown to the source. */
+  finish(outcome: TrialOutcome): void {
+    this.running.delete(outcome.trialId);
+    recordOutcome(this.state, outcome, this.#spec.objective.mode);
+    this.#source.observe?.(outcome, this.state);
+  }
+
+  /** After the drain: trials left and not cancelled means continue as new. */
+  get continues(): boolean {
+    return !this.#source.exhausted(this.state) && !this.state.cancelled;
+  }
+
+  /** The next run's state. */
+  carryOver(): SweepState {
+    return { ...this.state, runs: this.state.runs + 1 };
+  }
+
+  /**
+   * Closes the counts (trials never started count as cancelled after a cancel); the problem
+   * when they do not add up to the sweep's total.
+   */
+  settle(): string | undefined {
+    const { total } = this.#source;
+    if (this.state.cancelled) this.state.counts.cancelled += total - this.state.nextIndex;
+    const finished = finishedCount(this.state.counts);
+    return finished === total
+      ? undefined
+      : `sweep bookkeeping mismatch: ${finished} of ${total} trials accounted for`;
+  }
+
+  progress(historyLength: number): SweepProgress {
+    const { state } = this;
+    return {
+      sweepId: this.sweepId,
+      total: this.#source.total,
+      started: state.nextIndex,
+      counts: state.counts,
+      reused: state.reused,
+      running: [...this.running],
+      paused: state.paused,
+      cancelled: state.cancelled,
+      maxParallel: state.maxParallel,
+      ...(state.best ? { best: state.best } : {}),
+      runs: state.runs,
+      historyLength,
+    };
+  }
+
+  result(artefacts: SweepResult["artefacts"]): SweepResult {
+    const { state } = this;
+    return {
+      sweepId: this.sweepId,
+      total: this.#source.total,
+      counts: state.counts,
+      reused: state.reused,
+      ...(state.best ? { best: state.best } : {}),
+      cancelled: state.cancelled,
+      runs: state.runs,
+      largestHistory: state.largestHistory,
+      artefacts,
+    };
+  }
+}
