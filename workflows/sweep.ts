@@ -30,8 +30,9 @@ import {
   type TrialFailureDetails,
   type TrialOutcome,
 } from "./definitions";
-import { gridSource, type HistoryFacts, SweepMachine, type TrialFailure } from "./sweep-machine";
+import { type HistoryFacts, SweepMachine, type TrialFailure } from "./sweep-machine";
 import { initialState } from "./sweep-state";
+import { gridSource } from "./trial-source";
 
 // Bookkeeping is idempotent and cheap, so it retries without limit: an S3 outage of any length
 // delays the sweep's summary instead of failing the sweep.

@@ -3,8 +3,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { expandTrials } from "../../spec";
+import { sweepKeys } from "../../storage/keys";
 import { readAllTrials } from "../../storage/trials";
-import { progressQuery } from "../../workflows/definitions";
+import { progressQuery, setMaxParallelUpdate } from "../../workflows/definitions";
 import {
   BIN,
   pendingTrials,
@@ -94,5 +95,35 @@ describe("pause, resume and cancel a running sweep", () => {
     );
     expect(resumed?.records).toHaveLength(EPOCHS);
     expect(resumed?.resumedFromEpochs.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a trial that fails on bad input after one try is recorded with 1 attempt, not the limit", async () => {
+    const good = await smallSweep(config, "bad-input", pool, {
+      epochs: 3,
+      checkpointEvery: 1,
+      maxParallel: 2,
+      momenta: [0, 0.9],
+    });
+    // The column is checked only where the data is loaded: a non-retryable DataError.
+    const spec = { ...good, dataset: { ...good.dataset, target: "NoSuchColumn" } };
+    const sweepId = await startSweep(env.client, spec);
+    const handle = env.client.handle(sweepId);
+    // The validated update rejects a bad value to the caller, naming the field.
+    await expect(handle.executeUpdate(setMaxParallelUpdate, { args: [0] })).rejects.toThrow();
+    await expect(env.client.setMaxParallel(sweepId, 0)).rejects.toThrow(/maxParallel: must be/);
+    const result = await handle.result();
+    expect(result.counts.failed).toBe(2);
+    expect(spec.execution.retry.maximumAttempts).toBe(20);
+
+    const summary = await readSummary(config, sweepId);
+    expect(summary.leaderboard.map((t) => [t.status, t.attempts])).toEqual([
+      ["failed", 1],
+      ["failed", 1],
+    ]);
+    expect(summary.leaderboard[0]?.error).toMatch(/NoSuchColumn/);
+    const csv = (await store.getText(sweepKeys(sweepId).leaderboard)).trim().split("\n");
+    const attemptsColumn = csv[0]!.split(",").indexOf("attempts");
+    expect(csv.slice(1).map((row) => row.split(",")[attemptsColumn])).toEqual(["1", "1"]);
+    for (const a of await readAllTrials(store, sweepId)) expect(a.attempts).toBe(1);
   });
 });

@@ -4,12 +4,12 @@ import type { TrialSpec } from "../../../spec/types";
 import type { TrialOutcome } from "../../../workflows/definitions";
 import {
   attemptsOf,
-  gridSource,
   type HistoryFacts,
   SweepMachine,
   type TrialFailure,
 } from "../../../workflows/sweep-machine";
 import { initialState } from "../../../workflows/sweep-state";
+import { gridSource } from "../../../workflows/trial-source";
 import { rawSpec } from "../spec/fixtures";
 
 /** Six trials (3 learning rates x 2 seeds), maxParallel 2, 5 attempts per trial. */
