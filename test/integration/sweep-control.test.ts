@@ -53,6 +53,13 @@ describe("pause, resume and cancel a running sweep", () => {
     await env.client.signal(sweepId, "resume");
     await env.client.setMaxParallel(sweepId, 2);
     expect((await handle.query(progressQuery)).maxParallel).toBe(2);
+    // The workflow's validator rejects a bad value to the caller, naming the field; the client
+    // applies the same rule before sending.
+    await expect(handle.executeUpdate(setMaxParallelUpdate, { args: [0] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/^maxParallel: must be a whole number/) },
+    });
+    await expect(env.client.setMaxParallel(sweepId, 0)).rejects.toThrow(/maxParallel must be/);
+    expect((await handle.query(progressQuery)).maxParallel).toBe(2);
     await waitFor("resumed trial mid-way", async () => {
       const running = await pendingTrials(env.client, sweepId);
       return running.find((t) => t.epoch >= 10 && t.epoch < EPOCHS - 20);
@@ -108,9 +115,6 @@ describe("pause, resume and cancel a running sweep", () => {
     const spec = { ...good, dataset: { ...good.dataset, target: "NoSuchColumn" } };
     const sweepId = await startSweep(env.client, spec);
     const handle = env.client.handle(sweepId);
-    // The validated update rejects a bad value to the caller, naming the field.
-    await expect(handle.executeUpdate(setMaxParallelUpdate, { args: [0] })).rejects.toThrow();
-    await expect(env.client.setMaxParallel(sweepId, 0)).rejects.toThrow(/maxParallel: must be/);
     const result = await handle.result();
     expect(result.counts.failed).toBe(2);
     expect(spec.execution.retry.maximumAttempts).toBe(20);
