@@ -17,6 +17,7 @@ export {
   trialAt,
   trialCountBound,
 } from "./expand";
+export { MAX_PARALLEL, maxParallelProblem } from "./max-parallel";
 export {
   appliesTo,
   GRID_KEYS,
@@ -26,7 +27,6 @@ export {
   settingsOf,
 } from "./optimizer-defaults";
 export { parseSpec, withSeeds } from "./parse";
-export { MAX_PARALLEL, maxParallelProblem } from "./max-parallel";
 export { objectiveOf, SweepSpecSchema } from "./schema";
 export {
   type AshaConfig,
