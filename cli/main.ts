@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { registerBackendCommands } from "./commands/backend";
 import { registerDashboardsCommands } from "./commands/dashboards";
 import { registerDemoCommand } from "./commands/demo";
 import { registerReportCommand } from "./commands/report";
@@ -31,6 +32,7 @@ registerSweepCommands(program);
 registerDashboardsCommands(program);
 registerReportCommand(program);
 registerDemoCommand(program);
+registerBackendCommands(program);
 
 try {
   await program.parseAsync(process.argv);
