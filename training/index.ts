@@ -8,5 +8,12 @@ export { CHECKPOINT_VERSION, CheckpointError, decodeCheckpoint } from "./checkpo
 export { irisCsv } from "./data/builtin";
 export { loadDataset, type PreparedData } from "./data/load";
 export { DataError, TrainingConfigError } from "./errors";
-export { type TrainOptions, type TrainResult, trainTrial } from "./loop";
+export {
+  type TrainOptions,
+  type TrainPackOptions,
+  type TrainResult,
+  trainPack,
+  trainTrial,
+} from "./loop";
 export { resolveOptimizer } from "./optimizers";
+export { packKey } from "./packed/loop";

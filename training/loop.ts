@@ -6,7 +6,10 @@ import { TrainingConfigError } from "./errors";
 import { LinearSgd } from "./linear";
 import { MlpTrainer } from "./mlp-trainer";
 import type { TrialModel } from "./model";
+import { type TrainPackOptions, trainPackedMlp } from "./packed/loop";
 import { Rng } from "./rng";
+
+export type { TrainPackOptions };
 
 export interface TrainOptions {
   trial: TrialConfig;
@@ -129,4 +132,40 @@ export async function trainTrial(opts: TrainOptions): Promise<TrainResult> {
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * Trains trials that share data, each with its own records, checkpoints and divergence. MLP
+ * trials with the same model shape, batch size, epochs and optimizer rule run packed (one
+ * batched computation, see `packed/`); linear trials run one after another: they are plain
+ * float64 TypeScript with no per-op overhead to amortise, so batching them would gain nothing.
+ * Results are in the order of `trials`.
+ */
+export async function trainPack(opts: TrainPackOptions): Promise<TrainResult[]> {
+  const out: TrainResult[] = new Array(opts.trials.length);
+  const mlp = opts.trials.flatMap((t, i) => (t.model.type === "mlp" ? [i] : []));
+  const packed = await trainPackedMlp({
+    ...opts,
+    trials: mlp.map((i) => opts.trials[i]!),
+    resumeFrom: mlp.map((i) => opts.resumeFrom?.[i]),
+    onEpoch: (k, r) => opts.onEpoch?.(mlp[k]!, r),
+    onCheckpoint: async (k, b, e) => opts.onCheckpoint?.(mlp[k]!, b, e),
+  });
+  mlp.forEach((i, k) => {
+    out[i] = packed[k]!;
+  });
+  for (const [i, trial] of opts.trials.entries()) {
+    if (trial.model.type === "mlp") continue;
+    const bytes = opts.resumeFrom?.[i];
+    out[i] = await trainTrial({
+      trial,
+      data: opts.data,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.checkpointEvery ? { checkpointEvery: opts.checkpointEvery } : {}),
+      ...(bytes ? { resumeFrom: bytes } : {}),
+      onEpoch: (r) => opts.onEpoch?.(i, r),
+      onCheckpoint: async (b, e) => opts.onCheckpoint?.(i, b, e),
+    });
+  }
+  return out;
 }

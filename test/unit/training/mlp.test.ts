@@ -1,6 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend, type PreparedData, TrainingConfigError, trainTrial } from "../../../training";
+import {
+  initBackend,
+  type PreparedData,
+  TrainingConfigError,
+  trainPack,
+  trainTrial,
+} from "../../../training";
 import { glorotUniform } from "../../../training/mlp";
 import { Rng } from "../../../training/rng";
 import { bmiRegression, curves, loadBmi, smallMlp } from "./fixtures";
@@ -92,6 +98,17 @@ describe("MLP training loop", () => {
     expect(r.records.length).toBeLessThan(50);
     const last = r.records.at(-1)!;
     expect(Number.isFinite(last.trainLoss) && Number.isFinite(last.valLoss)).toBe(false);
+  });
+
+  it("trainPack trains each trial with its own callbacks", async () => {
+    const seen = [0, 0];
+    const results = await trainPack({
+      data,
+      trials: [smallMlp({ epochs: 2 }), smallMlp({ epochs: 3, seed: 9 })],
+      onEpoch: (i) => void seen[i]!++,
+    });
+    expect(results.map((r) => r.records.length)).toEqual([2, 3]);
+    expect(seen).toEqual([2, 3]);
   });
 
   it("rejects a batch size below 1 instead of looping forever", async () => {
