@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { BackendPreference } from "../spec/types";
+import { readManifest } from "../training/native/layout";
 import type { TrainingWorkerOptions } from "./training-worker";
 
 /** The `hypersweep` executable every worker process runs. */
@@ -65,6 +66,7 @@ export function deviceFor(
 }
 
 function gpuRuntimeInstalled(): boolean {
+  if (readManifest("tensorflow-gpu")) return true; // `hypersweep backend install tensorflow-gpu`
   try {
     createRequire(import.meta.url).resolve("@tensorflow/tfjs-node-gpu");
     return true;
