@@ -176,7 +176,7 @@ export async function trainPackedMlp(opts: TrainPackOptions): Promise<TrainResul
           status: "completed",
           records: m.records,
           backend: currentBackend(),
-          resumedFromEpoch: m.start,
+          ...(m.start ? { resumedFromEpoch: m.start } : {}),
         };
       continue;
     }
