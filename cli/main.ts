@@ -7,6 +7,7 @@ import { registerReportCommand } from "./commands/report";
 import { registerStackCommands } from "./commands/stack";
 import { registerSweepCommands } from "./commands/sweeps";
 import { registerWorkerCommand } from "./commands/worker";
+import { registerWorkersCommands } from "./commands/workers";
 import { exitCodeOf, reportError } from "./exit-codes";
 import { exitQuietlyOnClosedPipe } from "./output";
 
@@ -28,6 +29,7 @@ const program = new Command("hypersweep")
 
 registerStackCommands(program);
 registerWorkerCommand(program);
+registerWorkersCommands(program);
 registerSweepCommands(program);
 registerDashboardsCommands(program);
 registerReportCommand(program);

@@ -40,6 +40,7 @@ const EnvSchema = z.object({
   HYPERSWEEP_PROMETHEUS_PORT: port.default(9090),
   HYPERSWEEP_PROMETHEUS_URL: optionalText,
   HYPERSWEEP_PROMETHEUS_SD_DIR: optionalText,
+  HYPERSWEEP_DISCOVERY_PORT: port.default(9099),
   GRAFANA_URL: optionalText,
   GRAFANA_TOKEN: optionalText,
 });
@@ -70,7 +71,8 @@ export interface HypersweepConfig {
   temporal: TemporalConfig;
   s3: S3Config;
   minio: { port: number; consolePort: number };
-  prometheus: { port: number; url: string; sdDir: string };
+  /** `discoveryPort`: the stack's HTTP SD server over the bucket's worker registry. */
+  prometheus: { port: number; url: string; sdDir: string; discoveryPort: number };
   grafana: { url?: string; token?: Secret };
 }
 
@@ -180,6 +182,7 @@ export function loadConfig(
       port: prometheusPort,
       url: e.HYPERSWEEP_PROMETHEUS_URL ?? `http://127.0.0.1:${prometheusPort}`,
       sdDir: resolve(e.HYPERSWEEP_PROMETHEUS_SD_DIR ?? join(stateDir, "prometheus", "targets")),
+      discoveryPort: e.HYPERSWEEP_DISCOVERY_PORT,
     },
     grafana: {
       ...((overrides.grafanaUrl ?? e.GRAFANA_URL)

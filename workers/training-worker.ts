@@ -14,6 +14,8 @@ import { ArtifactStore } from "../storage/store";
 import { initBackend } from "../training";
 import { poolTaskQueue } from "../workflows/definitions";
 import { WorkerStartError } from "./errors";
+import { detectDevice } from "./pool";
+import { type Registration, registerWorker } from "./registry";
 import { installRuntime } from "./runtime";
 import { waitForDependencies } from "./startup";
 
@@ -83,6 +85,7 @@ export async function runTrainingWorker(
     throw error;
   });
   let target: Awaited<ReturnType<typeof registerScrapeTarget>> | undefined;
+  let registration: Registration | undefined;
   try {
     installRuntime();
     const connection = await waitForDependencies(config, {
@@ -92,23 +95,45 @@ export async function runTrainingWorker(
       who: `training process ${options.workerId}`,
     });
     if (!connection) return "stopped";
+    const host = options.metricsHost === "0.0.0.0" ? hostname() : options.metricsHost;
     target = await registerScrapeTarget({
       sdDir: config.prometheus.sdDir,
       workerId: options.workerId,
-      host: options.metricsHost === "0.0.0.0" ? hostname() : options.metricsHost,
+      host,
       port: server.port,
       labels: { pool: options.pool, worker: options.workerId },
     });
+    registration = await register(config, options, backend, { host, port: server.port });
     try {
       return await poll(config, options, { connection, metrics, backend }, stop);
     } finally {
       await connection.close();
     }
   } finally {
+    await registration?.unregister();
     await target?.unregister();
     await server.close();
     metrics.stop();
   }
+}
+
+/** The bucket's worker registry: how Prometheus and `hypersweep workers` on any machine find it. */
+function register(
+  config: HypersweepConfig,
+  options: TrainingWorkerOptions,
+  backend: string,
+  at: { host: string; port: number },
+): Promise<Registration> {
+  const { device, gpus } = detectDevice(options.backend, process.env);
+  const host = at.host.includes(":") ? `[${at.host}]` : at.host;
+  return registerWorker(new ArtifactStore(config.s3), {
+    workerId: options.workerId,
+    pool: options.pool,
+    backend,
+    devices: device === "gpu" ? gpus : ["cpu"],
+    slots: options.concurrency,
+    metricsUrl: `http://${host}:${at.port}/metrics`,
+  });
 }
 
 async function poll(

@@ -18,6 +18,7 @@ interface ScrapeConfig {
   honor_labels?: boolean;
   static_configs?: { targets: string[] }[];
   file_sd_configs?: { files: string[]; refresh_interval?: string }[];
+  http_sd_configs?: { url: string; refresh_interval?: string }[];
 }
 
 /**
@@ -39,6 +40,11 @@ export function renderPrometheusConfig(config: HypersweepConfig): string {
   }
   self.static_configs = [{ targets: [`127.0.0.1:${config.prometheus.port}`] }];
   workers.file_sd_configs[0].files = [join(config.prometheus.sdDir, "*.json")];
+  // Workers of every machine, from the bucket's registry (the stack's discovery server).
+  const refresh = workers.http_sd_configs?.[0]?.refresh_interval ?? "5s";
+  workers.http_sd_configs = [
+    { url: `http://127.0.0.1:${config.prometheus.discoveryPort}/sd`, refresh_interval: refresh },
+  ];
   // Workers' own pool/worker labels must win over the target's, or they become exported_*.
   workers.honor_labels = true;
   mkdirSync(config.prometheus.sdDir, { recursive: true });

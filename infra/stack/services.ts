@@ -7,6 +7,10 @@ import { ensureTemporalCli } from "./install-temporal";
 import { ensureBucket, ensureStackCredentials } from "./minio-client";
 import { serviceDir } from "./process";
 import { renderPrometheusConfig } from "./prometheus-config";
+
+/** The `hypersweep` executable (the discovery server is one of its hidden commands). */
+const BIN = new URL("../../bin/hypersweep.js", import.meta.url).pathname;
+
 import type { ProgressFn, ServiceName } from "./types";
 
 /** A port and the CLI flag that changes it (named in "port in use" errors). */
@@ -154,5 +158,36 @@ const prometheus: ServiceDefinition = {
   probe: (c) => httpReady(`${prometheus.url(c)}/-/ready`),
 };
 
+/**
+ * A hypersweep process serving Prometheus HTTP SD from the bucket's worker registry, so a
+ * worker on any machine is scraped without a file copied. A separate server (not a loop in
+ * `stack up`, which exits) that `stack up/down/status` manage like the others.
+ */
+const discovery: ServiceDefinition = {
+  name: "discovery",
+  label: "Worker discovery",
+  readyTimeoutMs: 30_000,
+  ports: (c) => [{ port: c.prometheus.discoveryPort, flag: "HYPERSWEEP_DISCOVERY_PORT" }],
+  url: (c) => `http://${LOCAL}:${c.prometheus.discoveryPort}/sd`,
+  install: async () => process.execPath,
+  command: (c) => ({
+    args: [
+      BIN,
+      "--state-dir",
+      c.stateDir,
+      "discovery",
+      "--port",
+      String(c.prometheus.discoveryPort),
+    ],
+    env: process.env,
+  }),
+  probe: (c) => httpReady(`http://${LOCAL}:${c.prometheus.discoveryPort}/healthz`),
+};
+
 /** The stack's servers, in start order. */
-export const SERVICES: Record<ServiceName, ServiceDefinition> = { temporal, minio, prometheus };
+export const SERVICES: Record<ServiceName, ServiceDefinition> = {
+  temporal,
+  minio,
+  discovery,
+  prometheus,
+};

@@ -1,5 +1,5 @@
-/** The three servers of the local stack, in start order. */
-export const SERVICE_NAMES = ["temporal", "minio", "prometheus"] as const;
+/** The servers of the local stack, in start order (discovery: HTTP SD for Prometheus). */
+export const SERVICE_NAMES = ["temporal", "minio", "discovery", "prometheus"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Receives one human-readable progress line (installs, starts, waits). */

@@ -24,6 +24,7 @@ const TEST_ENV = {
   HYPERSWEEP_S3_ENDPOINT: `http://127.0.0.1:${port(19000)}`,
   HYPERSWEEP_PROMETHEUS_PORT: port(19090),
   HYPERSWEEP_PROMETHEUS_URL: `http://127.0.0.1:${port(19090)}`,
+  HYPERSWEEP_DISCOVERY_PORT: port(19099),
 };
 
 /** Settings from the developer's shell that would point tests at another server. */

@@ -38,6 +38,7 @@ describe("loadConfig", () => {
       port: 9090,
       url: "http://127.0.0.1:9090",
       sdDir: join(stateDir, "prometheus", "targets"),
+      discoveryPort: 9099,
     });
   });
 
