@@ -66,12 +66,17 @@ export function trialsText(trials: TrialSpec[]): string {
 }
 
 /** One progress line: a bar, counts and an ETA from the rate so far. */
-export function progressLine(p: SweepProgress, elapsedSeconds: number, width = 30): string {
+export function progressLine(
+  p: SweepProgress,
+  elapsedSeconds: number,
+  width = 30,
+  queued = 0,
+): string {
   const done = p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled;
   const filled = p.total === 0 ? width : Math.round((done / p.total) * width);
   const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
   const rate = done > 0 ? elapsedSeconds / done : undefined;
   const eta = rate === undefined ? "?" : `${Math.round(rate * (p.total - done))} s`;
   const state = p.cancelled ? " cancelling" : p.paused ? " paused" : "";
-  return `${bar} ${done}/${p.total}  ✓${p.counts.completed} ↯${p.counts.diverged} ✗${p.counts.failed} ⊘${p.counts.cancelled}  running ${p.running.length}  ETA ${eta}${state}`;
+  return `${bar} ${done}/${p.total}  ✓${p.counts.completed} ↯${p.counts.diverged} ✗${p.counts.failed} ⊘${p.counts.cancelled}  running ${p.running.length - queued}${queued > 0 ? `  queued ${queued}` : ""}  ETA ${eta}${state}`;
 }

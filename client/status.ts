@@ -6,7 +6,12 @@ export interface RunningTrial {
   trialId?: string;
   epoch?: number;
   attempt: number;
+  /** Scheduled but no worker has picked it up yet (no poller on its pool, or all busy). */
+  queued: boolean;
 }
+
+/** `PENDING_ACTIVITY_STATE_SCHEDULED`: waiting in the task queue, not started by a worker. */
+const SCHEDULED = 1;
 
 export type SweepStatus =
   | { state: "running"; progress: SweepProgress; trials: RunningTrial[] }
@@ -25,6 +30,7 @@ export function runningTrial(
     heartbeatDetails?: { payloads?: unknown[] | null } | null;
     attempt?: number | null;
     activityId?: string | null;
+    state?: number | null;
   },
 ): RunningTrial {
   const payload = activity.heartbeatDetails?.payloads?.[0];
@@ -43,5 +49,6 @@ export function runningTrial(
     ...(details?.trialId === undefined ? {} : { trialId: details.trialId }),
     ...(details?.epoch === undefined ? {} : { epoch: details.epoch }),
     attempt: activity.attempt ?? 1,
+    queued: activity.state === SCHEDULED,
   };
 }

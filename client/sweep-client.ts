@@ -12,6 +12,7 @@ import { maxParallelProblem, notYetRunnableMessage, type SweepSpec, sweepIdFor }
 import {
   cancelSweepSignal,
   pauseSweepSignal,
+  poolTaskQueue,
   progressQuery,
   resumeSweepSignal,
   SWEEP_TASK_QUEUE,
@@ -22,6 +23,9 @@ import type { sweepWorkflow } from "../workflows/sweep";
 import { connectClient } from "./connection";
 import { runningTrial, type SweepStatus, stateName } from "./status";
 import { type SweepEvent, type WatchOptions, watchSweep } from "./watch";
+
+/** `TASK_QUEUE_TYPE_ACTIVITY`: training trials are activities on the pool's queue. */
+const TASK_QUEUE_TYPE_ACTIVITY = 2;
 
 /** A control message to a running sweep. */
 export type SweepControl = "pause" | "resume" | "cancel";
@@ -126,6 +130,19 @@ export class SweepClient {
       (e: Error) => (e.cause instanceof Error ? e.cause.message : e.message),
     );
     return { state: stateName(state) as "failed", message };
+  }
+
+  /**
+   * How many workers poll `pool`'s training task queue (Temporal's DescribeTaskQueue pollers;
+   * it lists a stopped worker for a few minutes after). 0: its trials stay queued.
+   */
+  async pollers(pool: string): Promise<number> {
+    const answer = await this.client.workflowService.describeTaskQueue({
+      namespace: this.client.options.namespace,
+      taskQueue: { name: poolTaskQueue(pool) },
+      taskQueueType: TASK_QUEUE_TYPE_ACTIVITY,
+    });
+    return answer.pollers?.length ?? 0;
   }
 
   /** The workflow's description; an unknown id is a `UsageError`. */

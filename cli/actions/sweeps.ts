@@ -53,7 +53,7 @@ async function startSweep(
       );
     }
     if (!opts.wait) return { sweepId };
-    await waitForSweep(client, sweepId, { progress: !opts.json });
+    await waitForSweep(client, sweepId, { progress: !opts.json, pool: spec.execution.pool });
     return { sweepId, summary: await readResults(new ArtifactStore(config.s3), sweepId) };
   });
 }
@@ -179,9 +179,10 @@ function statusText(id: string, status: SweepStatus): string {
   }
   if (status.state !== "running") return `${id}: ${status.state} — ${status.message}`;
   const p = status.progress;
-  const epochs = status.trials
-    .map((t) => `epoch ${t.epoch ?? 0} (attempt ${t.attempt})`)
-    .join(", ");
+  const started = status.trials.filter((t) => !t.queued);
+  const queued = status.trials.length - started.length;
+  const epochs = started.map((t) => `epoch ${t.epoch ?? 0} (attempt ${t.attempt})`).join(", ");
+  const waiting = queued > 0 ? `, ${queued} queued (no worker has picked them up)` : "";
   const best = p.best ? `; best ${p.best.trialId} = ${p.best.objective}` : "";
-  return `${id}: ${p.paused ? "paused" : p.cancelled ? "cancelling" : "running"} — ${p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled}/${p.total} done, ${p.running.length} running [${epochs}]${best}`;
+  return `${id}: ${p.paused ? "paused" : p.cancelled ? "cancelling" : "running"} — ${p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled}/${p.total} done, ${p.running.length - queued} running [${epochs}]${waiting}${best}`;
 }
