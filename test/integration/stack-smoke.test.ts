@@ -102,6 +102,7 @@ describe("the local stack (real servers)", () => {
     expect(statuses.map((s) => [s.name, s.healthy])).toEqual([
       ["temporal", true],
       ["minio", true],
+      ["discovery", true],
       ["prometheus", true],
     ]);
     expect(statuses.every((s) => typeof s.pid === "number")).toBe(true);
