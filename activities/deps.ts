@@ -11,4 +11,6 @@ export interface ActivityDeps {
   backend: string;
   /** Aborted when the worker shuts down: running trials checkpoint and hand over to a retry. */
   shutdown: AbortSignal;
+  /** Longest S3 outage an attempt waits out before failing (HYPERSWEEP_OUTAGE_BUDGET_SECONDS). */
+  outageBudgetSeconds?: number;
 }

@@ -4,7 +4,15 @@ import { type TrialLabels, trialLabelsOf } from "../metrics";
 import type { EpochRecord } from "../spec/types";
 import type { TrialArtifact } from "../storage/artifacts";
 import { sourceReader } from "../storage/datasets";
-import { latestCheckpoint, readTrial, saveCheckpoint, writeTrial } from "../storage/trials";
+import { AttemptSupersededError, TrialLease } from "../storage/lease";
+import type { ArtifactStore } from "../storage/store";
+import {
+  isFinal,
+  latestCheckpoint,
+  readTrial,
+  saveCheckpoint,
+  writeTrial,
+} from "../storage/trials";
 import {
   decodeCheckpoint,
   loadDataset,
@@ -12,28 +20,9 @@ import {
   type TrainResult,
 } from "../training";
 import type { TrainTrialInput, TrialFailureDetails, TrialOutcome } from "../workflows/definitions";
+import { attemptStore, cancelledAsStale, isSuperseded, leaseHolderOf } from "./attempt-guard";
 import type { ActivityDeps } from "./deps";
-
-/** What each heartbeat carries; the next attempt reads the last one back. */
-export interface TrialHeartbeat {
-  trialId: string;
-  epoch: number;
-  checkpointEpoch?: number;
-  resumedFromEpochs: number[];
-  attemptLog: AttemptRecord[];
-}
-
-/** Per attempt: where it resumed and how far it got (proves bounded re-training). */
-export interface AttemptRecord {
-  attempt: number;
-  resumedFromEpoch: number;
-  reachedEpoch: number;
-}
-
-function previousHeartbeat(): TrialHeartbeat | undefined {
-  const details = Context.current().info.heartbeatDetails as TrialHeartbeat | undefined;
-  return details && typeof details.epoch === "number" ? details : undefined;
-}
+import { heartbeatFor, type TrialHeartbeat } from "./trial-heartbeat";
 
 function objectiveOf(records: EpochRecord[], metric: TrainTrialInput["objective"]["metric"]) {
   const v = records.at(-1)?.[metric];
@@ -53,11 +42,11 @@ export function outcomeOf(a: TrialArtifact, input: TrainTrialInput, reused: bool
   };
 }
 
-async function loadData(deps: ActivityDeps, input: TrainTrialInput) {
+async function loadData(deps: ActivityDeps, store: ArtifactStore, input: TrainTrialInput) {
   const { dataset } = input.trial.config;
   try {
     return await deps.data.get(JSON.stringify(dataset), () =>
-      loadDataset(dataset, sourceReader(deps.store)),
+      loadDataset(dataset, sourceReader(store)),
     );
   } catch (error) {
     throw toApplicationFailure(error);
@@ -73,20 +62,34 @@ export function createTrainingActivities(deps: ActivityDeps) {
    * so the final curve holds each epoch exactly once. Bad data is non-retryable; divergence is a
    * result; workflow cancellation keeps the partial curve (status `cancelled`); worker shutdown
    * checkpoints and fails retryably so another worker resumes.
+   * Fenced (storage/lease.ts): only the attempt holding the trial's lease writes its checkpoints
+   * and curves; a superseded attempt stops without writing and does not count as a failure.
+   * S3 outages are waited out, heartbeating, for up to the outage budget without spending the
+   * attempt; past it the attempt fails with type `StoreOutageError`.
    */
   async function trainTrial(input: TrainTrialInput): Promise<TrialOutcome> {
     const { sweepId, trial } = input;
-    const done = await readTrial(deps.store, sweepId, trial.trialId);
-    if (done && (done.status === "completed" || done.status === "diverged")) {
-      return outcomeOf(done, input, true);
-    }
+    const ctx = Context.current();
+    const beat: { details?: TrialHeartbeat } = {};
+    const signal = AbortSignal.any([ctx.cancellationSignal, deps.shutdown]);
+    // Until this attempt has its own heartbeat, waits re-send the last one (the resume history).
+    const store = attemptStore(deps, ctx, signal, () => beat.details ?? ctx.info.heartbeatDetails);
+    const done = await readTrial(store, sweepId, trial.trialId).catch((e) => {
+      throw toApplicationFailure(e);
+    });
+    if (done && isFinal(done)) return outcomeOf(done, input, true);
     const labels = trialLabelsOf(sweepId, trial);
     const started = Date.now();
-    const attempt = Context.current().info.attempt;
+    const attempt = ctx.info.attempt;
     let artifact: TrialArtifact;
     try {
-      artifact = await runAttempt(deps, input, labels, attempt, started);
+      artifact = await runAttempt({ deps, store, signal, beat }, input, labels, attempt, started);
     } catch (error) {
+      if (isSuperseded(error)) {
+        // A newer attempt owns the trial: not this trial's failure, and nothing of ours was written.
+        ctx.log.warn(`${(error as Error).message}; stopping without writing`);
+        throw toApplicationFailure(error);
+      }
       // The trial will not run again: count it failed; otherwise let its series expire.
       const final =
         (error instanceof ApplicationFailure && error.nonRetryable) ||
@@ -127,19 +130,34 @@ function withAttempt(error: unknown, attempt: number): unknown {
   });
 }
 
-/** One attempt: load data, resume from the newest checkpoint, train, write the curves. */
+/** What one attempt works with: the outage-enduring store and its heartbeat. */
+interface AttemptScope {
+  deps: ActivityDeps;
+  store: ArtifactStore;
+  signal: AbortSignal;
+  beat: { details?: TrialHeartbeat };
+}
+
+/**
+ * One attempt: claim the trial's lease, load data, resume from the newest checkpoint, train,
+ * commit the curves. The claim comes first so that every checkpoint read after it is final
+ * (a superseded attempt can no longer add one).
+ */
 async function runAttempt(
-  deps: ActivityDeps,
+  scope: AttemptScope,
   input: TrainTrialInput,
   labels: TrialLabels,
   attempt: number,
   started: number,
 ): Promise<TrialArtifact> {
   const ctx = Context.current();
+  const { deps, store } = scope;
   const { sweepId, trial } = input;
-  const data = await loadData(deps, input);
-  const checkpoint = usable(await latestCheckpoint(deps.store, sweepId, trial.trialId));
+  const lease = await TrialLease.claim(store, sweepId, trial.trialId, leaseHolderOf(ctx));
+  const data = await loadData(deps, store, input);
+  const checkpoint = usable(await latestCheckpoint(store, sweepId, trial.trialId));
   const hb = heartbeatFor(trial.trialId, attempt, checkpoint?.epoch);
+  scope.beat.details = hb;
   const current = hb.attemptLog.at(-1)!;
   ctx.heartbeat(hb);
   deps.metrics?.trialStarted(labels, attempt);
@@ -149,7 +167,7 @@ async function runAttempt(
     runTraining({
       trial: trial.config,
       data,
-      signal: AbortSignal.any([ctx.cancellationSignal, deps.shutdown]),
+      signal: scope.signal,
       checkpointEvery: input.checkpointEvery,
       ...(checkpoint ? { resumeFrom: checkpoint.bytes } : {}),
       onEpoch: (record) => {
@@ -159,7 +177,7 @@ async function runAttempt(
         deps.metrics?.epoch(labels, record);
       },
       onCheckpoint: async (bytes, epoch) => {
-        await saveCheckpoint(deps.store, sweepId, trial.trialId, epoch, bytes);
+        await saveCheckpoint(store, lease, epoch, bytes);
         hb.checkpointEpoch = epoch;
         ctx.heartbeat(hb);
         deps.metrics?.checkpointWritten(labels);
@@ -172,32 +190,14 @@ async function runAttempt(
       type: "WorkerShutdown",
     });
   }
+  if (result.status === "cancelled" && cancelledAsStale(ctx)) {
+    throw new AttemptSupersededError(
+      `trial ${trial.trialId}: attempt ${attempt} is no longer current (heartbeat refused)`,
+    );
+  }
   const artifact = toArtifact(input, result, attempt, hb, (Date.now() - started) / 1000);
-  await writeTrial(deps.store, artifact);
-  return artifact;
-}
-
-/** This attempt's heartbeat, carrying the resume history of earlier attempts forward. */
-function heartbeatFor(
-  trialId: string,
-  attempt: number,
-  checkpointEpoch: number | undefined,
-): TrialHeartbeat {
-  const prior = previousHeartbeat();
-  const from = checkpointEpoch ?? 0;
-  return {
-    trialId,
-    epoch: from,
-    ...(checkpointEpoch === undefined ? {} : { checkpointEpoch }),
-    resumedFromEpochs: [
-      ...(prior?.resumedFromEpochs ?? []),
-      ...(checkpointEpoch === undefined ? [] : [from]),
-    ],
-    attemptLog: [
-      ...(prior?.attemptLog ?? []),
-      { attempt, resumedFromEpoch: from, reachedEpoch: from },
-    ],
-  };
+  // The stored trial, which is another attempt's final result if one committed first.
+  return writeTrial(store, artifact, lease);
 }
 
 /** A checkpoint that cannot be decoded is ignored: the trial restarts rather than failing forever. */

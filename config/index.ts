@@ -31,6 +31,7 @@ const EnvSchema = z.object({
   HYPERSWEEP_S3_ACCESS_KEY: optionalText,
   HYPERSWEEP_S3_SECRET_KEY: optionalText,
   HYPERSWEEP_S3_REGION: z.string().default("us-east-1"),
+  HYPERSWEEP_OUTAGE_BUDGET_SECONDS: z.coerce.number().positive().default(300),
   HYPERSWEEP_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name")
@@ -63,6 +64,8 @@ export interface S3Config {
   bucket: string;
   accessKey?: Secret;
   secretKey?: Secret;
+  /** Longest S3 outage a training attempt waits out before failing (not spending its retries). */
+  outageBudgetSeconds?: number;
 }
 
 export interface HypersweepConfig {
@@ -170,6 +173,7 @@ export function loadConfig(
       endpoint: overrides.s3Endpoint ?? e.HYPERSWEEP_S3_ENDPOINT ?? `http://127.0.0.1:${minioPort}`,
       region: e.HYPERSWEEP_S3_REGION,
       bucket: overrides.bucket ?? e.HYPERSWEEP_BUCKET,
+      outageBudgetSeconds: e.HYPERSWEEP_OUTAGE_BUDGET_SECONDS,
       ...(accessKey && secretKey
         ? { accessKey: new Secret(accessKey), secretKey: new Secret(secretKey) }
         : {}),

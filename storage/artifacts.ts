@@ -23,6 +23,8 @@ export interface TrialArtifact {
   durationSeconds: number;
   finishedAt: string;
   error?: string;
+  /** Fencing token of the attempt that committed it (storage/lease.ts). */
+  fencingToken?: number;
 }
 
 /** A trial's line in the sweep summary and leaderboard. */

@@ -30,6 +30,8 @@ export function trialKeys(sweepId: string, trialId: string) {
     root,
     curves: `${root}curves.json`,
     curvesCsv: `${root}curves.csv`,
+    /** The fencing record of the attempt that owns the trial (storage/lease.ts). */
+    owner: `${root}owner.json`,
     checkpointsPrefix: `${root}checkpoints/`,
     /** Zero-padded so that lexical order is epoch order. */
     checkpoint: (epoch: number) =>

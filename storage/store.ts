@@ -1,10 +1,41 @@
 import { Client } from "minio";
 import type { S3Config } from "../config";
 import { ConfigError } from "../errors";
+import { endure, type OutagePolicy } from "./outage";
 
 /** A missing object (404); everything else from the store is transient and retried upstream. */
 export class ObjectNotFoundError extends Error {
   override name = "ObjectNotFoundError";
+}
+
+/** A conditional write whose condition did not hold (HTTP 412): someone else wrote first. */
+export class PreconditionFailedError extends Error {
+  override name = "PreconditionFailedError";
+}
+
+/** S3 conditional-write headers: create only (`ifNoneMatch: "*"`) or replace only this version. */
+export interface PutCondition {
+  ifMatch?: string;
+  ifNoneMatch?: "*";
+}
+
+/** An object's value with the ETag of the version read, for a later `ifMatch` write. */
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
+
+function isPreconditionFailed(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === "PreconditionFailed" || code === "ConditionalRequestConflict";
+}
+
+function conditionHeaders(condition: PutCondition | undefined): Record<string, string> {
+  if (!condition) return {};
+  return {
+    ...(condition.ifMatch ? { "If-Match": `"${condition.ifMatch}"` } : {}),
+    ...(condition.ifNoneMatch ? { "If-None-Match": condition.ifNoneMatch } : {}),
+  };
 }
 
 function isNotFound(error: unknown): boolean {
@@ -22,19 +53,28 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
  * The artefact store: one bucket of an S3-compatible server (MinIO locally).
  * Each write is a single PUT, which S3 makes visible atomically: a reader sees the old object
  * or the new one, never half of it. Keys derive from ids, so a retried write overwrites.
+ * Conditional PUTs (`If-Match` / `If-None-Match`, which MinIO and S3 honour) fence trial writes.
  */
 export class ArtifactStore {
   readonly bucket: string;
   readonly #client: Client;
+  readonly #outage: OutagePolicy | undefined;
+  readonly #config: S3Config;
 
-  constructor(config: S3Config) {
+  constructor(config: S3Config, shared?: { client: Client; outage: OutagePolicy }) {
+    this.bucket = config.bucket;
+    this.#outage = shared?.outage;
+    this.#config = config;
+    if (shared) {
+      this.#client = shared.client;
+      return;
+    }
     const url = new URL(config.endpoint);
     if (!config.accessKey || !config.secretKey) {
       throw new ConfigError(
         "no S3 credentials: set HYPERSWEEP_S3_ACCESS_KEY and HYPERSWEEP_S3_SECRET_KEY, or run `hypersweep stack up`",
       );
     }
-    this.bucket = config.bucket;
     this.#client = new Client({
       endPoint: url.hostname,
       port: url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80,
@@ -45,26 +85,85 @@ export class ArtifactStore {
     });
   }
 
+  /**
+   * This store, but every call waits out S3 unavailability (connection refused, timeouts, 5xx)
+   * with backoff for up to `policy.budgetMs` instead of failing: a training attempt uses it so
+   * that an outage delays the trial instead of spending its retries.
+   */
+  enduring(policy: OutagePolicy): ArtifactStore {
+    return new ArtifactStore(this.#config, { client: this.#client, outage: policy });
+  }
+
+  #call<T>(call: () => Promise<T>): Promise<T> {
+    return this.#outage ? endure(call, this.#outage) : call();
+  }
+
   async ensureBucket(): Promise<void> {
-    if (!(await this.#client.bucketExists(this.bucket))) await this.#client.makeBucket(this.bucket);
+    if (!(await this.#call(() => this.#client.bucketExists(this.bucket))))
+      await this.#call(() => this.#client.makeBucket(this.bucket));
   }
 
-  async putBytes(key: string, body: Uint8Array | string, contentType: string): Promise<void> {
+  /** Writes one object; returns its ETag. A failed `condition` throws PreconditionFailedError. */
+  async putBytes(
+    key: string,
+    body: Uint8Array | string,
+    contentType: string,
+    condition?: PutCondition,
+  ): Promise<string> {
     const buffer = typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body);
-    await this.#client.putObject(this.bucket, key, buffer, buffer.length, {
-      "Content-Type": contentType,
-    });
+    const headers = { "Content-Type": contentType, ...conditionHeaders(condition) };
+    try {
+      const info = await this.#call(() =>
+        this.#client.putObject(this.bucket, key, buffer, buffer.length, headers),
+      );
+      return info.etag;
+    } catch (error) {
+      // If-Match on a missing object is a 404 on some servers: the version we expected is gone.
+      if (isPreconditionFailed(error) || (condition?.ifMatch && isNotFound(error))) {
+        throw new PreconditionFailedError(`s3://${this.bucket}/${key}: changed by another writer`);
+      }
+      throw error;
+    }
   }
 
-  async putJson(key: string, value: unknown): Promise<void> {
-    await this.putBytes(key, `${JSON.stringify(value, null, 1)}\n`, "application/json");
+  async putJson(key: string, value: unknown, condition?: PutCondition): Promise<string> {
+    return this.putBytes(key, `${JSON.stringify(value, null, 1)}\n`, "application/json", condition);
   }
 
   async getBytes(key: string): Promise<Buffer> {
+    return (await this.#getVersioned(key)).bytes;
+  }
+
+  async #getVersioned(key: string): Promise<{ bytes: Buffer; etag: string }> {
     try {
-      return await readAll(await this.#client.getObject(this.bucket, key));
+      return await this.#call(async () => {
+        const stream = await this.#client.getObject(this.bucket, key);
+        const etag = String((stream as { headers?: Record<string, unknown> }).headers?.etag ?? "");
+        return { bytes: await readAll(stream), etag: etag.replace(/^"|"$/g, "") };
+      });
     } catch (error) {
       if (isNotFound(error)) throw new ObjectNotFoundError(`s3://${this.bucket}/${key} not found`);
+      throw error;
+    }
+  }
+
+  /** A JSON object with the ETag of the version read, or undefined when it does not exist. */
+  async tryGetVersionedJson<T>(key: string): Promise<Versioned<T> | undefined> {
+    try {
+      const { bytes, etag } = await this.#getVersioned(key);
+      return { value: JSON.parse(bytes.toString("utf8")) as T, etag };
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** The ETag of an object's current version, or undefined when it does not exist. */
+  async etagOf(key: string): Promise<string | undefined> {
+    try {
+      return (await this.#call(() => this.#client.statObject(this.bucket, key))).etag;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -88,27 +187,23 @@ export class ArtifactStore {
   }
 
   async exists(key: string): Promise<boolean> {
-    try {
-      await this.#client.statObject(this.bucket, key);
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
+    return (await this.etagOf(key)) !== undefined;
   }
 
   async list(prefix: string, recursive = true): Promise<string[]> {
-    const keys: string[] = [];
-    const stream = this.#client.listObjectsV2(this.bucket, prefix, recursive);
-    for await (const item of stream) {
-      const name =
-        (item as { name?: string; prefix?: string }).name ?? (item as { prefix?: string }).prefix;
-      if (name) keys.push(name);
-    }
-    return keys.sort();
+    return this.#call(async () => {
+      const keys: string[] = [];
+      const stream = this.#client.listObjectsV2(this.bucket, prefix, recursive);
+      for await (const item of stream) {
+        const name =
+          (item as { name?: string; prefix?: string }).name ?? (item as { prefix?: string }).prefix;
+        if (name) keys.push(name);
+      }
+      return keys.sort();
+    });
   }
 
   async remove(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.#client.removeObjects(this.bucket, keys);
+    if (keys.length > 0) await this.#call(() => this.#client.removeObjects(this.bucket, keys));
   }
 }

@@ -1,7 +1,8 @@
 import type { EpochRecord } from "../spec/types";
 import type { TrialArtifact } from "./artifacts";
 import { checkpointEpoch, sweepKeys, trialKeys } from "./keys";
-import type { ArtifactStore } from "./store";
+import { AttemptSupersededError, type TrialLease } from "./lease";
+import { type ArtifactStore, PreconditionFailedError } from "./store";
 
 /** Checkpoints kept per trial: the newest two, so a crash while writing one leaves the other. */
 const KEEP_CHECKPOINTS = 2;
@@ -22,15 +23,50 @@ export function curvesToCsv(records: EpochRecord[]): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** Completed and diverged trials are final: their id hashes everything that shapes the result. */
+export function isFinal(a: Pick<TrialArtifact, "status">): boolean {
+  return a.status === "completed" || a.status === "diverged";
+}
+
 /**
- * Writes `curves.csv` then `curves.json`. The JSON is the commit point: readers (and the
- * idempotency check) only trust a trial whose `curves.json` exists. JSON turns non-finite
- * numbers into `null`; `readTrial` turns them back into NaN.
+ * Writes `curves.csv` then `curves.json` and returns what is stored afterwards. The JSON is the
+ * commit point: readers (and the idempotency check) only trust a trial whose `curves.json`
+ * exists. The commit is a conditional PUT on the version read, so it never replaces a final
+ * result (that one is returned instead), and with a `lease` never one written under a newer
+ * fencing token; a stale lease throws AttemptSupersededError. JSON turns non-finite numbers
+ * into `null`; `readTrial` turns them back into NaN.
  */
-export async function writeTrial(store: ArtifactStore, artifact: TrialArtifact): Promise<void> {
+export async function writeTrial(
+  store: ArtifactStore,
+  artifact: TrialArtifact,
+  lease?: TrialLease,
+): Promise<TrialArtifact> {
   const keys = trialKeys(artifact.sweepId, artifact.trialId);
-  await store.putBytes(keys.curvesCsv, curvesToCsv(artifact.records), "text/csv");
-  await store.putJson(keys.curves, artifact);
+  const mine = lease ? { ...artifact, fencingToken: lease.token } : artifact;
+  for (;;) {
+    const stored = await store.tryGetVersionedJson<TrialArtifact>(keys.curves);
+    if (stored && isFinal(stored.value)) return revive(stored.value);
+    if (lease) {
+      if ((stored?.value.fencingToken ?? 0) > lease.token) {
+        throw new AttemptSupersededError(
+          `trial ${artifact.trialId}: a newer attempt (token ${stored?.value.fencingToken}) committed first`,
+        );
+      }
+      await lease.check();
+    }
+    await store.putBytes(keys.curvesCsv, curvesToCsv(artifact.records), "text/csv");
+    try {
+      await store.putJson(
+        keys.curves,
+        mine,
+        stored ? { ifMatch: stored.etag } : { ifNoneMatch: "*" },
+      );
+      return mine;
+    } catch (error) {
+      // Someone committed between our read and our write: decide again on what they wrote.
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
+  }
 }
 
 function reviveRecord(r: EpochRecord): EpochRecord {
@@ -44,14 +80,17 @@ function reviveRecord(r: EpochRecord): EpochRecord {
   };
 }
 
+function revive(artifact: TrialArtifact): TrialArtifact {
+  return { ...artifact, records: artifact.records.map(reviveRecord) };
+}
+
 export async function readTrial(
   store: ArtifactStore,
   sweepId: string,
   trialId: string,
 ): Promise<TrialArtifact | undefined> {
   const artifact = await store.tryGetJson<TrialArtifact>(trialKeys(sweepId, trialId).curves);
-  if (!artifact) return undefined;
-  return { ...artifact, records: artifact.records.map(reviveRecord) };
+  return artifact ? revive(artifact) : undefined;
 }
 
 /** Every trial artefact of a sweep (for summaries and reports), read 16 at a time. */
@@ -74,16 +113,23 @@ export async function readAllTrials(
   return out.filter((a): a is TrialArtifact => a !== undefined);
 }
 
-/** Saves a checkpoint under its epoch and prunes all but the newest few. */
+/**
+ * Saves a checkpoint under its epoch and prunes all but the newest few, only while `lease` still
+ * owns the trial (else AttemptSupersededError). Training is deterministic, so a checkpoint a
+ * superseded attempt slipped in just before losing the trial holds the same state as the
+ * owner's at that epoch.
+ */
 export async function saveCheckpoint(
   store: ArtifactStore,
-  sweepId: string,
-  trialId: string,
+  lease: TrialLease,
   epoch: number,
   bytes: Uint8Array,
 ): Promise<void> {
+  const { sweepId, trialId } = lease;
   const keys = trialKeys(sweepId, trialId);
+  await lease.check();
   await store.putBytes(keys.checkpoint(epoch), bytes, "application/octet-stream");
+  await lease.check();
   const all = await listCheckpoints(store, sweepId, trialId);
   await store.remove(all.slice(0, Math.max(0, all.length - KEEP_CHECKPOINTS)).map((c) => c.key));
 }

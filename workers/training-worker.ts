@@ -154,6 +154,9 @@ async function poll(
     backend: deps.backend,
     data: new DataCache(),
     shutdown: shutdown.signal,
+    ...(config.s3.outageBudgetSeconds
+      ? { outageBudgetSeconds: config.s3.outageBudgetSeconds }
+      : {}),
   });
   let busy = 0;
   let trials = 0;

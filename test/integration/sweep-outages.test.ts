@@ -90,4 +90,43 @@ describe("server outages mid-sweep", () => {
       await client.close();
     }
   });
+
+  it("waits out a 60 s MinIO outage inside the attempts: every trial completes on its first", async () => {
+    const base = await smallSweep(config, "minio-60s", pool, {
+      epochs: EPOCHS,
+      checkpointEvery: 5,
+      maxParallel: 2,
+    });
+    // Three quick attempts: without the outage budget the outage alone would use them all up.
+    const spec = {
+      ...base,
+      execution: {
+        ...base.execution,
+        retry: { ...base.execution.retry, maximumAttempts: 3, maximumIntervalSeconds: 2 },
+      },
+    };
+    const client = await SweepClient.connect(config);
+    try {
+      const sweepId = await startSweep(client, spec);
+      await waitFor("a trial mid-way", async () =>
+        (await pendingTrials(client, sweepId)).find((t) => t.epoch >= 5),
+      );
+      await stopService(config, "minio");
+      await sleep(60_000);
+      await startService(config, "minio");
+      const result = await client.handle(sweepId).result();
+      const ids = expandTrials(spec).map((t) => t.trialId);
+      expect(result.counts).toEqual({
+        completed: ids.length,
+        diverged: 0,
+        failed: 0,
+        cancelled: 0,
+      });
+      await expectComplete(store, sweepId, ids);
+      // The outage was waited out, not retried: no trial spent a second attempt on it.
+      for (const a of await readAllTrials(store, sweepId)) expect(a.attempts).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
 });

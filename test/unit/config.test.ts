@@ -31,7 +31,11 @@ describe("loadConfig", () => {
       port: 7233,
       uiPort: 8233,
     });
-    expect(config.s3).toMatchObject({ endpoint: "http://127.0.0.1:9000", bucket: "hypersweep" });
+    expect(config.s3).toMatchObject({
+      endpoint: "http://127.0.0.1:9000",
+      bucket: "hypersweep",
+      outageBudgetSeconds: 300,
+    });
     expect(config.s3.accessKey).toBeUndefined();
     expect(config.minio).toEqual({ port: 9000, consolePort: 9001 });
     expect(config.prometheus).toEqual({
@@ -74,6 +78,11 @@ describe("loadConfig", () => {
     expect(() => loadConfig(env({ HYPERSWEEP_S3_ACCESS_KEY: "only-half" }))).toThrow(
       /HYPERSWEEP_S3_SECRET_KEY/,
     );
+    expect(() => loadConfig(env({ HYPERSWEEP_OUTAGE_BUDGET_SECONDS: "0" }))).toThrow(
+      /HYPERSWEEP_OUTAGE_BUDGET_SECONDS/,
+    );
+    const patient = loadConfig(env({ HYPERSWEEP_OUTAGE_BUDGET_SECONDS: "900" }));
+    expect(patient.s3.outageBudgetSeconds).toBe(900);
   });
 
   it("reads the credentials `stack up` generated, and env credentials win over them", () => {
