@@ -197,7 +197,8 @@ describe("fenced trial writes", () => {
     const trials = new Map((await readAllTrials(store, sweepId)).map((a) => [a.trialId, a]));
     expect([...trials.keys()].sort()).toEqual([...ids].sort());
     for (const line of summary.leaderboard) {
-      expect(line).toEqual(summarizeTrial(trials.get(line.trialId)!, mode));
+      // A fresh sweep: no trial was finished before it started.
+      expect(line).toEqual({ ...summarizeTrial(trials.get(line.trialId)!, mode), reused: false });
     }
     expect(await store.getText(sweepKeys(sweepId).leaderboard)).toBe(leaderboardCsv(summary));
   });
