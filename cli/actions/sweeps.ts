@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import {
-  checkMaxParallel,
   connect,
   prepareSpec,
   readLeaderboardCsv,
@@ -11,7 +10,13 @@ import {
 } from "../../client";
 import type { HypersweepConfig } from "../../config";
 import { UsageError } from "../../errors";
-import { expandTrials, notYetRunnableMessage, type SweepSpec, sweepIdFor } from "../../spec";
+import {
+  expandTrials,
+  maxParallelProblem,
+  notYetRunnableMessage,
+  type SweepSpec,
+  sweepIdFor,
+} from "../../spec";
 import { loadSpecFile } from "../../spec/file";
 import type { SweepSummary } from "../../storage/artifacts";
 import { sweepKeys } from "../../storage/keys";
@@ -106,11 +111,8 @@ function searchNote(spec: SweepSpec): string {
 /** `set-parallel ID N`: N checked before connecting, so a bad value never reaches a sweep. */
 function maxParallelArg(n: string): number {
   const value = n.trim() === "" ? Number.NaN : Number(n);
-  try {
-    checkMaxParallel(value);
-  } catch (error) {
-    throw new UsageError(`set-parallel: N must be a positive integer (got ${n})`, { cause: error });
-  }
+  const problem = maxParallelProblem(value);
+  if (problem) throw new UsageError(`set-parallel: N ${problem} (got ${n})`);
   return value;
 }
 

@@ -20,8 +20,14 @@ describe("CLI breakages", () => {
     const run = await cli(["set-parallel", "some-sweep", "0"]);
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe(
-      "hypersweep: set-parallel: N must be a positive integer (got 0)",
+      "hypersweep: set-parallel: N must be a whole number, at least 1 (got 0)",
     );
+  });
+
+  it("set-parallel over the cap names the cap, the same rule the workflow applies", async () => {
+    const run = await cli(["set-parallel", "some-sweep", "2001"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe("hypersweep: set-parallel: N must be at most 2000 (got 2001)");
   });
 
   it("exits quietly when the reader of its output has gone (`| head`)", async () => {
