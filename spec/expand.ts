@@ -1,3 +1,4 @@
+import { canonicalJson } from "./canonical";
 import { appliesTo, GRID_KEYS, resolveOptimizer } from "./optimizer-defaults";
 import { createRng } from "./space/rng";
 import {
@@ -9,6 +10,7 @@ import {
   searchSpaceOf,
 } from "./space/space";
 import { trialIdHasher } from "./trial-id";
+import { freeParamsOf, modelCache, paramOrder } from "./trial-parts";
 import type {
   DatasetConfig,
   DatasetSpec,
@@ -26,25 +28,31 @@ import type {
 export const MAX_TRIALS = 100_000;
 
 /** What expansion reads: the space, the exclude rules, the explicit trials, the search. */
-export type Expandable = Pick<SweepSpec, "grid" | "exclude" | "trials" | "search"> & {
-  training: Pick<SweepSpec["training"], "batchSize">;
+export type Expandable = Pick<SweepSpec, "grid" | "exclude" | "trials" | "search" | "model"> & {
+  training: Pick<SweepSpec["training"], "batchSize" | "epochs">;
+  params?: SweepSpec["params"];
 };
 
 type Params = Record<string, ParamValue> & { optimizer: OptimizerName; seed: number };
 
+/** A trial's grid coordinates and its config but the dataset. */
 interface Candidate {
   params: Params;
-  optimizer: OptimizerConfig;
-  batchSize: number;
-  seed: number;
+  parts: Omit<TrialConfig, "dataset">;
 }
 
-/** The grid axes (lists) that apply to one optimizer, in grid order (seed last, so it varies fastest). */
-function axesFor(grid: SweepSpec["grid"], name: OptimizerName): Array<[GridKey, ParamValue[]]> {
-  const axes: Array<[GridKey, ParamValue[]]> = [];
-  for (const key of GRID_KEYS) {
-    const values = grid[key];
-    if (key !== "optimizer" && Array.isArray(values) && appliesTo(key, name))
+/** The value of a key of the grid: a grid key's, or a free parameter's. */
+function axisOf(grid: SweepSpec["grid"], key: string): unknown {
+  return key in grid && key !== "params" ? grid[key as GridKey] : grid.params?.[key];
+}
+
+/** The grid axes (lists) that apply to one optimizer, in param order (seed last, so it varies fastest). */
+function axesFor(grid: SweepSpec["grid"], name: OptimizerName): Array<[string, ParamValue[]]> {
+  const axes: Array<[string, ParamValue[]]> = [];
+  for (const key of paramOrder(grid)) {
+    const values = axisOf(grid, key);
+    const free = !(GRID_KEYS as readonly string[]).includes(key);
+    if (key !== "optimizer" && Array.isArray(values) && (free || appliesTo(key as GridKey, name)))
       axes.push([key, values]);
   }
   return axes;
@@ -77,7 +85,7 @@ function* sampledPoints(spec: Expandable, space: SearchSpace): Generator<Point> 
  * Grid params with the point's settings that apply to them, keys in grid order. Unconditional
  * settings first, so `when` sees them (a `when` key is never itself conditional).
  */
-function withSampled(params: Params, point: Point, space: SearchSpace): Params {
+function withSampled(params: Params, point: Point, space: SearchSpace, order: string[]): Params {
   const known: Record<string, ParamValue> = { ...params };
   for (const pass of [false, true]) {
     for (const param of space.params) {
@@ -87,12 +95,12 @@ function withSampled(params: Params, point: Point, space: SearchSpace): Params {
     }
   }
   const merged: Record<string, ParamValue> = {};
-  for (const key of GRID_KEYS) if (known[key] !== undefined) merged[key] = known[key];
+  for (const key of order) if (known[key] !== undefined) merged[key] = known[key];
   return merged as Params;
 }
 
 /** Every combination of the axes, last axis fastest (an odometer). */
-function* product(axes: Array<[GridKey, ParamValue[]]>): Generator<Record<string, ParamValue>> {
+function* product(axes: Array<[string, ParamValue[]]>): Generator<Record<string, ParamValue>> {
   const digits = axes.map(() => 0);
   while (true) {
     const point: Record<string, ParamValue> = {};
@@ -127,13 +135,14 @@ function excluded(rules: ExcludeRule[], params: Params): boolean {
 
 function* gridParams(spec: Expandable): Generator<Params> {
   const space = searchSpaceOf(spec.grid);
+  const order = paramOrder(spec.grid);
   for (const sampled of sampledPoints(spec, space)) {
     const names = isDistribution(spec.grid.optimizer)
       ? [sampled.optimizer as OptimizerName]
       : spec.grid.optimizer;
     for (const name of names) {
       for (const point of product(axesFor(spec.grid, name))) {
-        const params = withSampled({ optimizer: name, ...point } as Params, sampled, space);
+        const params = withSampled({ optimizer: name, ...point } as Params, sampled, space, order);
         if (!excluded(spec.exclude, params)) yield params;
       }
     }
@@ -153,18 +162,25 @@ function* explicitParams(spec: Expandable): Generator<Params> {
   }
 }
 
-/** Distinct trials in order; params that resolve to the same optimizer, batch size and seed are one trial. */
+/** Distinct trials in order; params that resolve to the same config are one trial. */
 function* candidates(spec: Expandable): Generator<Candidate> {
   const seen = new Set<string>();
+  const modelFor = modelCache(spec.model);
   for (const source of [gridParams(spec), explicitParams(spec)]) {
     for (const params of source) {
       const optimizer = resolveOptimizer(params.optimizer, params as Partial<OptimizerConfig>);
       const batchSize = (params.batchSize as number | undefined) ?? spec.training.batchSize;
+      const epochs = (params.epochs as number | undefined) ?? spec.training.epochs;
+      const model = modelFor(params);
+      const free = freeParamsOf(spec, params);
       // resolveOptimizer always builds keys in the same order, so plain JSON is a faithful key.
-      const key = `${JSON.stringify(optimizer)}|${batchSize}|${params.seed}`;
+      const shared = model === spec.model ? "" : canonicalJson(model);
+      const extra = free === undefined ? "" : canonicalJson(free);
+      const key = `${JSON.stringify(optimizer)}|${batchSize}|${epochs}|${shared}|${extra}|${params.seed}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      yield { params, optimizer, batchSize, seed: params.seed };
+      const parts = { optimizer, batchSize, epochs, model, seed: params.seed };
+      yield { params, parts: free === undefined ? parts : { ...parts, params: free } };
     }
   }
 }
@@ -223,30 +239,27 @@ export function expandTrials(spec: SweepSpec, range: TrialRange = {}): TrialSpec
   const start = range.start ?? 0;
   const end = range.end ?? Number.POSITIVE_INFINITY;
   const dataset = datasetConfigOf(spec.dataset);
-  const { epochs } = spec.training;
-  const hashers = new Map<number, ReturnType<typeof trialIdHasher>>();
-  const idOf = (batchSize: number, optimizer: OptimizerConfig, seed: number): string => {
-    let hasher = hashers.get(batchSize);
+  const hashers = new Map<string, ReturnType<typeof trialIdHasher>>();
+  const idOf = (config: TrialConfig): string => {
+    const { batchSize, epochs, model } = config;
+    // Models are shared objects (see modelCache), so their identity plus the numbers is a key.
+    const key = `${batchSize}|${epochs}|${model === spec.model ? "" : canonicalJson(model)}`;
+    let hasher = hashers.get(key);
     if (!hasher) {
-      hasher = trialIdHasher({ dataset, model: spec.model, epochs, batchSize });
-      hashers.set(batchSize, hasher);
+      hasher = trialIdHasher({ dataset, model, epochs, batchSize });
+      hashers.set(key, hasher);
     }
-    return hasher(optimizer, seed);
+    return hasher(config.optimizer, config.seed, config.params);
   };
   const trials: TrialSpec[] = [];
   let index = 0;
-  for (const { params, optimizer, batchSize, seed } of candidates(spec)) {
+  for (const { params, parts } of candidates(spec)) {
     if (index >= end) break;
     if (index >= start) {
-      const config: TrialConfig = {
-        dataset,
-        model: spec.model,
-        optimizer,
-        epochs,
-        batchSize,
-        seed,
-      };
-      trials.push({ trialId: idOf(batchSize, optimizer, seed), index, params, config });
+      const { model, optimizer, epochs, batchSize, seed } = parts;
+      const free = parts.params ? { params: parts.params } : {};
+      const config: TrialConfig = { dataset, model, optimizer, epochs, batchSize, seed, ...free };
+      trials.push({ trialId: idOf(config), index, params, config });
     }
     index++;
   }

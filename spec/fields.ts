@@ -84,3 +84,59 @@ export function gridList<T extends z.ZodType>(item: T) {
     uniqueList(item, "must list at least one value"),
   );
 }
+
+/** Bounds on the built-in MLP and training length: beyond them a typo is likelier than intent. */
+export const MAX_WIDTH = 8192;
+export const MAX_DEPTH = 32;
+export const MAX_EPOCHS = 100_000;
+
+export const epochsInt = positiveInt.refine(
+  (v) => v <= MAX_EPOCHS,
+  must(`must be at most ${MAX_EPOCHS}`),
+);
+
+const width = positiveInt.refine((v) => v <= MAX_WIDTH, must(`must be at most ${MAX_WIDTH}`));
+
+/** model.hidden: one width per hidden layer. */
+export const hiddenWidths = z
+  .array(width)
+  .min(1, must("must list at least one hidden layer size"))
+  .max(MAX_DEPTH, must(`must list at most ${MAX_DEPTH} hidden layers`));
+
+/** How a list of widths reads as one grid value: `[128, 64]` is `"128-64"`. */
+export const hiddenLabel = (widths: readonly number[]): string => widths.join("-");
+
+/** `"128-64"` back to `[128, 64]`. */
+export const hiddenWidthsOf = (label: string): number[] => label.split("-").map(Number);
+
+/**
+ * One grid value of `hidden`: a list of widths (or its `128-64` form, which a stored spec holds),
+ * kept as the string so it compares, prints and labels like any other value.
+ */
+export const hiddenValue = z.unknown().transform((v, ctx): string => {
+  const widths = typeof v === "string" && /^\d+(-\d+)*$/.test(v) ? hiddenWidthsOf(v) : v;
+  if (!Array.isArray(widths)) {
+    const message = `each value is a list of layer widths, e.g. [[64], [128, 64]] (got ${describe(v)})`;
+    ctx.addIssue({ code: "custom", message, continue: false });
+    return z.NEVER;
+  }
+  const result = hiddenWidths.safeParse(widths);
+  if (result.success) return hiddenLabel(result.data);
+  for (const issue of result.error.issues) ctx.addIssue({ ...issue, continue: false } as never);
+  return z.NEVER;
+});
+
+export const activationName = z.enum(["relu", "tanh", "sigmoid", "elu", "linear"]);
+
+/** Keras Dropout rate: in [0, 1) (1 would drop everything). */
+export const dropoutRate = fraction;
+
+/** A free user parameter's name: an identifier, so it reads the same in every language. */
+export const paramName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, must("must be an identifier (letters, digits, _)"));
+
+/** A free user parameter's value. */
+export const paramValue = z.union([z.number(), z.string(), z.boolean()], {
+  error: (issue) => `must be a number, a string or true/false (got ${describe(issue.input)})`,
+});

@@ -1,19 +1,25 @@
 import { z } from "zod";
 import {
+  activationName,
+  dropoutRate,
+  epochsInt,
   fraction,
   gridList,
+  hiddenValue,
   must,
   nonNegativeNumber,
   optimizerName,
+  paramName,
+  paramValue,
   positiveInt,
   positiveNumber,
   seedInt,
 } from "./fields";
-import { appliesTo, OPTIMIZER_DEFAULTS, settingsOf } from "./optimizer-defaults";
+import { appliesTo, GRID_KEYS, OPTIMIZER_DEFAULTS, settingsOf } from "./optimizer-defaults";
 import { axisSchema, distributionSchema, type ValueKind } from "./space/axis";
 import { unusedSettings } from "./space/checks";
 import { optimizersOf } from "./space/space";
-import type { Axis, GridKey, GridSpec, OptimizerSetting, ParamValue } from "./types";
+import type { Axis, GridKey, GridSpec, ModelKey, OptimizerSetting, ParamValue } from "./types";
 
 /** Schemas of the search space (grid), exclude rules and explicit trials. */
 
@@ -29,6 +35,15 @@ const SETTINGS = {
   initialAccumulatorValue: nonNegativeNumber,
 } satisfies Record<OptimizerSetting, z.ZodType>;
 
+/** One validator per model and training key (hidden values become `"128-64"` strings). */
+const MODEL_SETTINGS = {
+  hidden: hiddenValue,
+  activation: activationName,
+  dropout: dropoutRate,
+  l2: nonNegativeNumber,
+  epochs: epochsInt,
+} satisfies Record<ModelKey, z.ZodType>;
+
 /** Grid keys as lists: the grid's axes, exclude rules and `when` conditions. */
 const ListShape = {
   optimizer: gridList(optimizerName),
@@ -40,6 +55,11 @@ const ListShape = {
   epsilon: gridList(SETTINGS.epsilon).optional(),
   rho: gridList(SETTINGS.rho).optional(),
   initialAccumulatorValue: gridList(SETTINGS.initialAccumulatorValue).optional(),
+  hidden: gridList(MODEL_SETTINGS.hidden).optional(),
+  activation: gridList(MODEL_SETTINGS.activation).optional(),
+  dropout: gridList(MODEL_SETTINGS.dropout).optional(),
+  l2: gridList(MODEL_SETTINGS.l2).optional(),
+  epochs: gridList(MODEL_SETTINGS.epochs).optional(),
   batchSize: gridList(positiveInt).optional(),
   seed: gridList(seedInt).default([0]),
 };
@@ -53,11 +73,33 @@ const WhenSchema = z
   .refine((w) => Object.keys(w).length > 0, must("must name at least one grid key"));
 
 /** A key of the grid: a list, or a distribution of values `item` accepts. */
-function axis<T extends ParamValue>(key: GridKey, item: z.ZodType<T>, kind: ValueKind) {
+function axis<T extends ParamValue>(key: string, item: z.ZodType<T>, kind: ValueKind) {
   const list = gridList(item);
   const distribution = distributionSchema(key, kind, item, WhenSchema);
   return axisSchema(list, distribution) as unknown as z.ZodType<Axis<T>>;
 }
+
+/** Free parameter names are identifiers that do not shadow a grid key (both are trial params). */
+function checkNames(params: Record<string, unknown>, ctx: z.core.$RefinementCtx<unknown>): void {
+  for (const name of Object.keys(params)) {
+    const named = paramName.safeParse(name);
+    const message = !named.success
+      ? "must be an identifier (letters, digits, _; at most 64)"
+      : (GRID_KEYS as readonly string[]).includes(name) || name === "params"
+        ? "is a grid key; free parameters need names of their own"
+        : undefined;
+    if (message) ctx.addIssue({ code: "custom", path: [name], message });
+  }
+}
+
+/** grid.params: free user parameters, each a list or any distribution. */
+const FreeParamsSchema = z
+  .record(z.string(), axis("params", paramValue, "any"))
+  .superRefine(checkNames)
+  .refine((p) => Object.keys(p).length > 0, must("must name at least one parameter"));
+
+/** Top-level params: fixed free user parameters. */
+export const FixedParamsSchema = z.record(z.string(), paramValue).superRefine(checkNames);
 
 const GridShape = {
   optimizer: axis("optimizer", optimizerName, "categorical"),
@@ -73,6 +115,11 @@ const GridShape = {
     SETTINGS.initialAccumulatorValue,
     "float",
   ).optional(),
+  hidden: axis("hidden", MODEL_SETTINGS.hidden, "categorical").optional(),
+  activation: axis("activation", MODEL_SETTINGS.activation, "categorical").optional(),
+  dropout: axis("dropout", MODEL_SETTINGS.dropout, "float").optional(),
+  l2: axis("l2", MODEL_SETTINGS.l2, "float").optional(),
+  epochs: axis("epochs", MODEL_SETTINGS.epochs, "int").optional(),
   batchSize: axis("batchSize", positiveInt, "int").optional(),
   seed: axisSchema(
     ListShape.seed.unwrap(),
@@ -83,6 +130,7 @@ const GridShape = {
         must("seeds are replicates: list them (e.g. [1, 2, 3]); they are not sampled"),
       ),
   ).default([0]) as unknown as z.ZodType<number[]>,
+  params: FreeParamsSchema.optional(),
 };
 
 /** A setting no listed optimizer uses is almost certainly a mistake (beta1 in an sgd sweep). */
@@ -113,13 +161,17 @@ const TrialShape = {
   optimizer: optimizerName,
   seed: seedInt.optional(),
   batchSize: positiveInt.optional(),
-  ...Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [k, v.optional()])),
+  ...Object.fromEntries(
+    Object.entries({ ...SETTINGS, ...MODEL_SETTINGS }).map(([k, v]) => [k, v.optional()]),
+  ),
 } as {
   optimizer: typeof optimizerName;
   seed: z.ZodOptional<typeof seedInt>;
   batchSize: z.ZodOptional<typeof positiveInt>;
 } & {
   [K in OptimizerSetting]: z.ZodOptional<(typeof SETTINGS)[K]>;
+} & {
+  [K in ModelKey]: z.ZodOptional<(typeof MODEL_SETTINGS)[K]>;
 };
 
 /** Explicit trials are taken literally, so a setting their optimizer ignores is an error. */

@@ -1,4 +1,4 @@
-import type { GridKey, OptimizerConfig, OptimizerName, OptimizerSetting } from "./types";
+import type { GridKey, ModelKey, OptimizerConfig, OptimizerName, OptimizerSetting } from "./types";
 
 /** Every optimizer a spec may name, in the order error messages list them. */
 export const OPTIMIZER_NAMES = [
@@ -20,9 +20,33 @@ export const GRID_KEYS = [
   "epsilon",
   "rho",
   "initialAccumulatorValue",
+  "hidden",
+  "activation",
+  "dropout",
+  "l2",
+  "epochs",
   "batchSize",
   "seed",
 ] as const satisfies readonly GridKey[];
+
+/** Grid keys for the model and training: they apply to every optimizer. */
+export const MODEL_KEYS = [
+  "hidden",
+  "activation",
+  "dropout",
+  "l2",
+  "epochs",
+] as const satisfies readonly ModelKey[];
+
+/** Model keys that only the built-in MLP has. */
+export const MLP_KEYS = ["hidden", "activation", "dropout", "l2"] as const;
+
+const ANY_OPTIMIZER: ReadonlySet<GridKey> = new Set<GridKey>([
+  "optimizer",
+  "seed",
+  "batchSize",
+  ...MODEL_KEYS,
+]);
 
 type Settings = Omit<OptimizerConfig, "name">;
 
@@ -47,11 +71,9 @@ export function settingsOf(name: OptimizerName): OptimizerSetting[] {
   return GRID_KEYS.filter((k): k is OptimizerSetting => k in own);
 }
 
-/** Whether grid key `key` means anything for optimizer `name` (optimizer, batchSize and seed always do). */
+/** Whether grid key `key` means anything for optimizer `name` (optimizer, seed, batchSize and model keys always do). */
 export function appliesTo(key: GridKey, name: OptimizerName): boolean {
-  return (
-    key === "optimizer" || key === "seed" || key === "batchSize" || key in OPTIMIZER_DEFAULTS[name]
-  );
+  return ANY_OPTIMIZER.has(key) || key in OPTIMIZER_DEFAULTS[name];
 }
 
 /**

@@ -2,8 +2,8 @@ import { z } from "zod";
 import type { AllowedKeys } from "./errors";
 import { countTrials, type Expandable, MAX_TRIALS, trialCountBound } from "./expand";
 import { slug } from "./fields";
-import { ExcludeRuleSchema, GridSchema, TrialSchema } from "./grid-schema";
-import { GRID_KEYS } from "./optimizer-defaults";
+import { ExcludeRuleSchema, FixedParamsSchema, GridSchema, TrialSchema } from "./grid-schema";
+import { GRID_KEYS, MLP_KEYS } from "./optimizer-defaults";
 import {
   DatasetSchema,
   DatasetShape,
@@ -47,6 +47,7 @@ const RootShape = {
   search: SearchSchema.optional(),
   earlyStopping: EarlyStoppingSchema.optional(),
   budget: BudgetSchema.optional(),
+  params: FixedParamsSchema.optional(),
 };
 
 type Parsed = z.output<z.ZodObject<typeof RootShape>>;
@@ -78,6 +79,7 @@ function checkAcrossSections(spec: Parsed, ctx: z.core.$RefinementCtx<Parsed>): 
     ctx.addIssue({ code: "custom", path: ["model", "type"], message });
   }
   const grid = spec.grid as GridSpec;
+  checkModelKeys(spec, ctx);
   spec.exclude.forEach((rule, i) => {
     for (const key of Object.keys(rule) as GridKey[]) {
       if (Array.isArray(grid[key])) continue;
@@ -95,10 +97,42 @@ function checkAcrossSections(spec: Parsed, ctx: z.core.$RefinementCtx<Parsed>): 
   checkTrialCount(spec as Expandable, ctx);
 }
 
+/** MLP keys need an MLP; a free parameter is fixed or varied, not both. */
+function checkModelKeys(spec: Parsed, ctx: z.core.$RefinementCtx<Parsed>): void {
+  const grid = spec.grid as GridSpec;
+  const sources: Array<[Array<string | number>, object]> = [
+    [["grid"], grid],
+    ...spec.trials.map((t, i): [Array<string | number>, object] => [["trials", i], t]),
+  ];
+  if (spec.model.type !== "mlp") {
+    for (const [path, where] of sources) {
+      for (const key of MLP_KEYS) {
+        if (key in where) {
+          const message = `varies the built-in MLP; model type ${spec.model.type} has no ${key}`;
+          ctx.addIssue({ code: "custom", path: [...path, key], message });
+        }
+      }
+    }
+  }
+  for (const name of Object.keys(grid.params ?? {})) {
+    if (spec.params?.[name] === undefined) continue;
+    const message = "is also fixed in the top-level params; give it in one place";
+    ctx.addIssue({ code: "custom", path: ["grid", "params", name], message });
+  }
+}
+
+/** The fewest epochs any trial trains for (grid.epochs overrides training.epochs). */
+function fewestEpochs(spec: Parsed): number {
+  const axis = (spec.grid as GridSpec).epochs;
+  if (axis === undefined) return spec.training.epochs;
+  if (Array.isArray(axis)) return Math.min(...axis);
+  return Math.min(...(axis.int ?? axis.choice ?? [spec.training.epochs]));
+}
+
 function checkEarlyStopping(spec: Parsed, ctx: z.core.$RefinementCtx<Parsed>): void {
   const stopping = spec.earlyStopping;
   if (stopping === undefined) return;
-  const { epochs } = spec.training;
+  const epochs = fewestEpochs(spec);
   const [key, value] =
     stopping.method === "asha"
       ? ["minEpochs", stopping.minEpochs]
@@ -144,7 +178,7 @@ const OBJECT_KEYS: Record<string, readonly string[]> = {
   "dataset.split": Object.keys(SplitShape),
   "dataset.split.random": RandomSplitKeys,
   training: Object.keys(TrainingShape),
-  grid: GRID_KEYS,
+  grid: [...GRID_KEYS, "params"],
   "exclude[]": GRID_KEYS,
   "trials[]": GRID_KEYS,
   objective: Object.keys(ObjectiveShape),
@@ -161,6 +195,8 @@ export const allowedKeys: AllowedKeys = (path, raw) => {
     .map((s) => (typeof s === "number" ? "[]" : `.${String(s)}`))
     .join("")
     .replace(/^\./, "");
+  if (key === "grid.params" || key === "params") return undefined;
+  if (/^grid\.params\.\w+$/.test(key)) return DISTRIBUTION_KEYS;
   if (/^grid\.\w+$/.test(key)) return DISTRIBUTION_KEYS;
   if (/^grid\.\w+\.when$/.test(key)) return GRID_KEYS;
   if (key !== "model") return OBJECT_KEYS[key];

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { describe, isRecord } from "./errors";
 import {
+  activationName,
+  dropoutRate,
+  epochsInt,
+  hiddenWidths,
+  MAX_DEPTH,
+  MAX_EPOCHS,
+  MAX_WIDTH,
   must,
   nonNegativeNumber,
   positiveInt,
@@ -17,7 +24,12 @@ import type { DatasetSpec, SplitConfig, TrainingSpec } from "./types";
 const column = z.string().min(1, must("must not be empty"));
 
 /** Upper bounds: past them a value is a typo (an extra zero), not a plan, and would run for days. */
-export const LIMITS = { hiddenWidth: 8192, hiddenLayers: 32, epochs: 100_000, batchSize: 65_536 };
+export const LIMITS = {
+  hiddenWidth: MAX_WIDTH,
+  hiddenLayers: MAX_DEPTH,
+  epochs: MAX_EPOCHS,
+  batchSize: 65_536,
+};
 
 const intAtMost = (max: number) =>
   positiveInt.refine((v) => v <= max, must(`must be at most ${max}`));
@@ -102,11 +114,11 @@ export const DatasetSchema = z
 export const LinearShape = { type: z.literal("linear"), alpha: nonNegativeNumber.default(1e-4) };
 export const MlpShape = {
   type: z.literal("mlp"),
-  hidden: z
-    .array(intAtMost(LIMITS.hiddenWidth))
-    .min(1, must("must list at least one hidden layer size"))
-    .max(LIMITS.hiddenLayers, must(`must list at most ${LIMITS.hiddenLayers} hidden layers`)),
-  activation: z.enum(["relu", "tanh", "sigmoid", "elu", "linear"]).default("relu"),
+  hidden: hiddenWidths,
+  activation: activationName.default("relu"),
+  // No defaults: a spec without them keeps its sweep and trial ids.
+  dropout: dropoutRate.optional(),
+  l2: nonNegativeNumber.optional(),
 };
 
 export const ModelSchema = z.discriminatedUnion(
@@ -123,7 +135,7 @@ export const ModelSchema = z.discriminatedUnion(
 );
 
 export const TrainingShape = {
-  epochs: intAtMost(LIMITS.epochs),
+  epochs: epochsInt,
   batchSize: intAtMost(LIMITS.batchSize).default(32),
   checkpointEvery: positiveInt.optional(),
 };

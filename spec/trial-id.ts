@@ -13,15 +13,17 @@ const TRIAL_ID_SALT = "hypersweep/trial/v1\n";
  * makes expanding 10,000+ trials several times faster.
  */
 export function trialIdHasher(
-  shared: Omit<TrialConfig, "optimizer" | "seed">,
-): (optimizer: OptimizerConfig, seed: number) => string {
+  shared: Omit<TrialConfig, "optimizer" | "seed" | "params">,
+): (optimizer: OptimizerConfig, seed: number, params?: TrialConfig["params"]) => string {
   const { batchSize, dataset, epochs, model } = shared;
   const prefix =
     `${TRIAL_ID_SALT}{"batchSize":${canonicalJson(batchSize)},"dataset":${canonicalJson(dataset)},` +
     `"epochs":${canonicalJson(epochs)},"model":${canonicalJson(model)},"optimizer":`;
   const base = sha256.create().update(utf8ToBytes(prefix));
-  return (optimizer, seed) => {
-    const rest = `${canonicalJson(optimizer)},"seed":${canonicalJson(seed)}}`;
+  return (optimizer, seed, params) => {
+    // Sorted between optimizer and seed, as canonicalJson would place it; absent when none.
+    const free = params === undefined ? "" : `,"params":${canonicalJson(params)}`;
+    const rest = `${canonicalJson(optimizer)}${free},"seed":${canonicalJson(seed)}}`;
     return `t-${bytesToHex(base.clone().update(utf8ToBytes(rest)).digest()).slice(0, 16)}`;
   };
 }
@@ -33,5 +35,5 @@ export function trialIdHasher(
  * @example trialIdOf(trial.config) === trial.trialId // true
  */
 export function trialIdOf(config: TrialConfig): string {
-  return trialIdHasher(config)(config.optimizer, config.seed);
+  return trialIdHasher(config)(config.optimizer, config.seed, config.params);
 }

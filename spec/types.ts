@@ -24,7 +24,16 @@ export type Activation = "relu" | "tanh" | "sigmoid" | "elu" | "linear";
 
 export type ModelConfig =
   /** scikit-learn SGDRegressor semantics: squared loss, L2 penalty `alpha`, per-sample updates. */
-  { type: "linear"; alpha: number } | { type: "mlp"; hidden: number[]; activation: Activation };
+  | { type: "linear"; alpha: number }
+  | {
+      type: "mlp";
+      hidden: number[];
+      activation: Activation;
+      /** Keras Dropout rate after every hidden layer; absent (or 0): none. */
+      dropout?: number;
+      /** Keras L2 kernel regularizer factor on every dense layer; absent (or 0): none. */
+      l2?: number;
+    };
 
 export type OptimizerName = "sgd" | "adam" | "adamax" | "adagrad" | "rmsprop";
 
@@ -56,6 +65,8 @@ export interface TrialConfig {
   epochs: number;
   batchSize: number;
   seed: number;
+  /** Free user parameters (`params:` in the spec) for user code; absent when there are none. */
+  params?: Record<string, ParamValue>;
 }
 
 export type BackendPreference = "auto" | "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
@@ -100,8 +111,16 @@ export type GridKey =
   | "epsilon"
   | "rho"
   | "initialAccumulatorValue"
+  | "hidden"
+  | "activation"
+  | "dropout"
+  | "l2"
+  | "epochs"
   | "batchSize"
   | "seed";
+
+/** Grid keys that set the model or training rather than the optimizer (they apply to every optimizer). */
+export type ModelKey = "hidden" | "activation" | "dropout" | "l2" | "epochs";
 
 /** An optimizer hyper-parameter (every optimizer field but its name). */
 export type OptimizerSetting = Exclude<keyof OptimizerConfig, "name">;
@@ -140,17 +159,38 @@ export interface GridSpec {
   epsilon?: Axis<number>;
   rho?: Axis<number>;
   initialAccumulatorValue?: Axis<number>;
+  /** Overrides model.hidden per trial; each value is the widths joined by `-` once parsed (`"128-64"`). */
+  hidden?: Axis<string>;
+  /** Overrides model.activation per trial. */
+  activation?: Axis<Activation>;
+  /** Overrides model.dropout per trial. */
+  dropout?: Axis<number>;
+  /** Overrides model.l2 per trial. */
+  l2?: Axis<number>;
+  /** Overrides training.epochs per trial. */
+  epochs?: Axis<number>;
   /** Overrides training.batchSize per trial. */
   batchSize?: Axis<number>;
   /** Replicates: always a list. */
   seed: number[];
+  /** Free user parameters, each a list or a distribution; they reach `TrialConfig.params`. */
+  params?: Record<string, Axis<ParamValue>>;
 }
 
 /** Drops every grid trial whose params match all of the rule's keys (value in the rule's list). */
 export type ExcludeRule = { [K in GridKey]?: ParamValue[] };
 
 /** One extra trial given explicitly; without `seed` it runs once per grid seed. */
-export type ExplicitTrial = { optimizer: OptimizerName; seed?: number; batchSize?: number } & {
+export type ExplicitTrial = {
+  optimizer: OptimizerName;
+  seed?: number;
+  batchSize?: number;
+  epochs?: number;
+  hidden?: string;
+  activation?: Activation;
+  dropout?: number;
+  l2?: number;
+} & {
   [K in OptimizerSetting]?: OptimizerConfig[K];
 };
 
@@ -246,4 +286,6 @@ export interface SweepSpec {
   search?: SearchSpec;
   earlyStopping?: EarlyStoppingSpec;
   budget?: BudgetSpec;
+  /** Fixed free user parameters, passed to every trial (grid.params vary them). */
+  params?: Record<string, ParamValue>;
 }

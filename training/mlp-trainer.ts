@@ -8,6 +8,33 @@ import { type EpochMetrics, type NamedArray, type TrialModel, takeArray } from "
 import { KerasOptimizer } from "./optimizers";
 import type { Rng } from "./rng";
 
+/**
+ * Keras Dropout while training: each hidden unit is kept with probability 1 - rate and scaled by
+ * 1 / (1 - rate). Masks come from the epoch's seeded RNG, so a trial stays reproducible and
+ * resumable; without dropout nothing is drawn, so curves are those of before.
+ */
+function dropoutMasks(
+  model: { hidden: number[]; dropout?: number },
+  rows: number,
+  rng: Rng,
+): ((h: tf.Tensor2D, layer: number) => tf.Tensor2D) | undefined {
+  const rate = model.dropout ?? 0;
+  if (rate <= 0) return undefined;
+  const masks = model.hidden.map((width) => {
+    const m = new Float32Array(rows * width);
+    for (let i = 0; i < m.length; i++) m[i] = rng.nextFloat() >= rate ? 1 / (1 - rate) : 0;
+    return tf.tensor2d(m, [rows, width]);
+  });
+  return (h, layer) => tf.mul(h, masks[layer]!);
+}
+
+/** Keras L2 kernel regularizer: loss + l2 * sum(w^2) over every dense kernel (not the biases). */
+function withL2(loss: tf.Scalar, net: DenseStack, l2: number | undefined): tf.Scalar {
+  if (!l2) return loss;
+  const kernels = net.params.filter((_, i) => i % 2 === 0);
+  return tf.add(loss, tf.mul(l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k)))))) as tf.Scalar;
+}
+
 type Split = { x: tf.Tensor2D; y: tf.Tensor2D; labels?: tf.Tensor1D; n: number };
 
 function splitTensors(x: Float64Array, y: Float64Array, n: number, d: PreparedData): Split {
@@ -50,8 +77,16 @@ export class MlpTrainer implements TrialModel {
   }
 
   private loss(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+    return withL2(this.dataLoss(logits, y), this.net, this.mlp().l2);
+  }
+
+  private dataLoss(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
     if (this.data.task === "regression") return tf.losses.meanSquaredError(y, logits) as tf.Scalar;
     return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+  }
+
+  private mlp(): Extract<TrialConfig["model"], { type: "mlp" }> {
+    return this.trial.model as Extract<TrialConfig["model"], { type: "mlp" }>;
   }
 
   runEpoch(rng: Rng): void {
@@ -62,8 +97,9 @@ export class MlpTrainer implements TrialModel {
         const idx = tf.tensor1d(order.subarray(start, start + bs), "int32");
         const xb = tf.gather(this.train.x, idx);
         const yb = tf.gather(this.train.y, idx);
+        const drop = dropoutMasks(this.mlp(), xb.shape[0], rng);
         const { grads } = tf.variableGrads(
-          () => this.loss(this.net.logits(xb), yb),
+          () => this.loss(this.net.logits(xb, drop), yb),
           this.net.params,
         );
         this.opt.apply(this.net.params.map((p) => grads[p.name]!));

@@ -44,13 +44,18 @@ export class DenseStack {
     );
   }
 
-  /** Output-layer pre-activations (logits) for a batch. */
-  logits(x: tf.Tensor2D): tf.Tensor2D {
+  /** Output-layer pre-activations (logits) for a batch; `afterHidden` sees each hidden layer's output (dropout). */
+  logits(
+    x: tf.Tensor2D,
+    afterHidden?: (h: tf.Tensor2D, layer: number) => tf.Tensor2D,
+  ): tf.Tensor2D {
     let h = x;
     const layers = this.params.length / 2;
     for (let l = 0; l < layers; l++) {
       const z = tf.add(tf.matMul(h, this.params[2 * l] as tf.Tensor2D), this.params[2 * l + 1]!);
-      h = l < layers - 1 ? ACTIVATIONS[this.activation](z as tf.Tensor2D) : (z as tf.Tensor2D);
+      if (l === layers - 1) return z as tf.Tensor2D;
+      h = ACTIVATIONS[this.activation](z as tf.Tensor2D);
+      if (afterHidden) h = afterHidden(h, l);
     }
     return h;
   }

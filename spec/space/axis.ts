@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { isRecord } from "../errors";
 import { must, uniqueList } from "../fields";
-import type { GridKey } from "../types";
 
 /** Schemas for one key of the space: a list (grid axis) or a distribution (sampled). */
 
@@ -11,17 +10,18 @@ type Kind = (typeof DISTRIBUTION_KINDS)[number];
 export const DISTRIBUTION_KEYS = [...DISTRIBUTION_KINDS, "log", "step", "when"] as const;
 
 /** What a key holds decides which distributions fit it. */
-export type ValueKind = "float" | "int" | "categorical";
+export type ValueKind = "float" | "int" | "categorical" | "any";
 
 const KINDS_FOR: Record<ValueKind, readonly Kind[]> = {
   float: ["uniform", "loguniform", "choice"],
   int: ["int", "choice"],
   categorical: ["choice"],
+  any: DISTRIBUTION_KINDS,
 };
 
-function wrongKind(key: GridKey, valueKind: ValueKind): string {
+function wrongKind(key: string, valueKind: ValueKind): string {
   if (valueKind === "float")
-    return "is for whole-number settings (batchSize); use uniform or loguniform";
+    return "is for whole-number settings (batchSize, epochs); use uniform or loguniform";
   if (valueKind === "int")
     return `${key} is a whole number: use int (add log: true for a log scale)`;
   return `${key} takes listed values: use choice`;
@@ -40,12 +40,14 @@ const bounds = (item: z.ZodType) =>
     .refine((v) => v.length === 2, must("must be [low, high], two values"))
     .optional();
 
+const wholeNumber = z.number().refine(Number.isSafeInteger, must("must be a whole number"));
+
 /**
  * A distribution for `key`, whose values `item` validates: exactly one kind, bounds valid values
  * in increasing order, `log` and `step` only with int, `when` naming grid keys.
  */
 export function distributionSchema(
-  key: GridKey,
+  key: string,
   valueKind: ValueKind,
   item: z.ZodType,
   when: z.ZodType,
@@ -54,9 +56,9 @@ export function distributionSchema(
   const field = (kind: Kind, schema: z.ZodType) =>
     kinds.includes(kind) ? schema : refused(wrongKind(key, valueKind));
   const shape = {
-    uniform: field("uniform", bounds(item)),
-    loguniform: field("loguniform", bounds(item)),
-    int: field("int", bounds(item)),
+    uniform: field("uniform", bounds(valueKind === "any" ? z.number() : item)),
+    loguniform: field("loguniform", bounds(valueKind === "any" ? z.number() : item)),
+    int: field("int", bounds(valueKind === "any" ? wholeNumber : item)),
     log: z.boolean().optional(),
     step: z
       .number()

@@ -24,7 +24,10 @@ export function checkSearchMethod(grid: GridSpec, search: SearchSpec | undefined
     const message =
       "is a distribution; sampling needs search: {method: random, trials: N} (or method tpe)";
     for (const key of sampled) issue(ctx, ["grid", key], message);
-  } else if (sampled.length === 0) {
+    for (const [name, axis] of Object.entries(grid.params ?? {})) {
+      if (isDistribution(axis)) issue(ctx, ["grid", "params", name], message);
+    }
+  } else if (sampled.length === 0 && !Object.values(grid.params ?? {}).some(isDistribution)) {
     const message = `${method} search needs at least one distribution in grid, e.g. learningRate: {loguniform: [1e-4, 0.1]}`;
     issue(ctx, ["search", "method"], message);
   }

@@ -15,9 +15,9 @@ export type ParamDist =
   | { kind: "int"; low: number; high: number; step: number; log: boolean }
   | { kind: "choice"; values: ParamValue[] };
 
-/** One sampled setting of the space. */
+/** One sampled setting of the space: a grid key, or a free parameter's name. */
 export interface SpaceParam {
-  key: GridKey;
+  key: GridKey | string;
   dist: ParamDist;
   when?: Condition;
 }
@@ -63,6 +63,10 @@ export function searchSpaceOf(grid: GridSpec): SearchSpace {
     if (key === "seed" || !isDistribution(axis)) continue;
     params.push({ key, dist: paramDistOf(axis), ...(axis.when ? { when: axis.when } : {}) });
   }
+  for (const [key, axis] of Object.entries(grid.params ?? {})) {
+    if (!isDistribution(axis)) continue;
+    params.push({ key, dist: paramDistOf(axis), ...(axis.when ? { when: axis.when } : {}) });
+  }
   const optimizers = optimizersOf(grid);
   return { params, optimizers };
 }
@@ -86,7 +90,9 @@ export function isActive(
 ): boolean {
   const optimizer = known.optimizer as OptimizerName | undefined;
   const names = optimizer === undefined ? optimizers : [optimizer];
-  if (!names.some((name) => appliesTo(param.key, name))) return false;
+  const key = param.key as GridKey;
+  const free = !(GRID_KEYS as readonly string[]).includes(key); // applies to every optimizer
+  if (!free && !names.some((name) => appliesTo(key, name))) return false;
   return Object.entries(param.when ?? {}).every(([key, values]) => {
     const value = known[key];
     return value === undefined ? unknownMatches : (values as ParamValue[]).includes(value);

@@ -77,7 +77,10 @@ const cases: Array<[string, (s: RawSpec) => unknown, Array<[string, string]>]> =
       s.grid.nesterov = { uniform: [0, 1] };
     },
     [
-      ["grid.momentum.int", "is for whole-number settings (batchSize); use uniform or loguniform"],
+      [
+        "grid.momentum.int",
+        "is for whole-number settings (batchSize, epochs); use uniform or loguniform",
+      ],
       ["grid.nesterov.uniform", "nesterov takes listed values: use choice"],
       [
         "grid.batchSize.uniform",

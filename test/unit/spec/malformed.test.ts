@@ -175,7 +175,7 @@ const cases: Array<[string, (s: RawSpec) => unknown, Array<[string, string]>]> =
     [
       [
         "schedule",
-        "unknown key (allowed: name, description, dataset, model, training, grid, exclude, trials, objective, execution, search, earlyStopping, budget)",
+        "unknown key (allowed: name, description, dataset, model, training, grid, exclude, trials, objective, execution, search, earlyStopping, budget, params)",
       ],
     ],
   ],
