@@ -9,7 +9,17 @@ import { PanelBuilder as TimeseriesBuilder } from "@grafana/grafana-foundation-s
 import { DATASOURCE, prom, sweepVariable, TRIAL_LEGEND, UIDS } from "./common";
 
 /** Hyper-parameters a grid can be split by (label names of the per-trial series). */
-export const BY_VALUES = ["lr", "momentum", "optimizer"] as const;
+export const BY_VALUES = [
+  "lr",
+  "momentum",
+  "optimizer",
+  "hidden",
+  "activation",
+  "dropout",
+  "l2",
+  "epochs",
+  "batch_size",
+] as const;
 /** Curves a grid can show: `hypersweep_trial_<metric>`. */
 export const METRIC_VALUES = ["loss", "metric"] as const;
 

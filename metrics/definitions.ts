@@ -37,6 +37,13 @@ export const TRIAL_LABELS = [
   "momentum",
   "seed",
   "task",
+  "hidden",
+  "activation",
+  "dropout",
+  "l2",
+  "epochs",
+  "batch_size",
+  "params_hash",
 ] as const;
 /** Labels of the per-sweep counters and histograms on one worker. */
 export const SWEEP_LABELS = ["sweep", "pool", "worker"] as const;

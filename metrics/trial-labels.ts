@@ -1,3 +1,4 @@
+import { canonicalJson, sha256Hex } from "../spec/canonical";
 import type { TrialSpec } from "../spec/types";
 import type { TrialLabels } from "./worker-metrics";
 
@@ -18,5 +19,24 @@ export function trialLabelsOf(sweep: string, trial: TrialSpec): TrialLabels {
     momentum: optimizer.momentum === undefined ? NO_MOMENTUM : String(optimizer.momentum),
     seed: String(seed),
     task: trial.config.dataset.task,
+    ...modelLabelsOf(trial),
+  };
+}
+
+/**
+ * Model and training labels from a fixed allow-list. Each is a function of the trial, so it adds
+ * no series (one per trial already); free params go in as a short hash, never as label names.
+ */
+function modelLabelsOf(trial: TrialSpec) {
+  const { model, epochs, batchSize, params } = trial.config;
+  const mlp = model.type === "mlp" ? model : undefined;
+  return {
+    hidden: mlp ? mlp.hidden.join("-") : NO_MOMENTUM,
+    activation: mlp ? mlp.activation : NO_MOMENTUM,
+    dropout: String(mlp?.dropout ?? 0),
+    l2: String(mlp?.l2 ?? 0),
+    epochs: String(epochs),
+    batch_size: String(batchSize),
+    params_hash: params ? sha256Hex(canonicalJson(params)).slice(0, 8) : NO_MOMENTUM,
   };
 }

@@ -12,6 +12,15 @@ export interface TrialLabels {
   seed: string;
   /** `classification` or `regression`: says whether a higher `metric` is better. */
   task: string;
+  /** Hidden widths joined by `-` (`128-64`); `none` for a model without hidden layers. */
+  hidden: string;
+  activation: string;
+  dropout: string;
+  l2: string;
+  epochs: string;
+  batch_size: string;
+  /** 8 hex of the trial's free params (`none` without): bounded, unlike the values themselves. */
+  params_hash: string;
 }
 
 export interface WorkerMetricsOptions {

@@ -37,6 +37,13 @@ const sgd: TrialLabels[] = ["0.01", "0.1"].flatMap((lr, i) =>
     momentum,
     seed: "1",
     task: "classification",
+    hidden: "128-64",
+    activation: "relu",
+    dropout: "0",
+    l2: "0",
+    epochs: "10",
+    batch_size: "32",
+    params_hash: "none",
   })),
 );
 /** Same lr and momentum as sgd's first trial: the matrix must not average the two. */

@@ -32,6 +32,13 @@ const trial = (i: number): TrialLabels => ({
   momentum: i % 2 ? "none" : "0.9",
   seed: String(i),
   task: "classification",
+  hidden: "128-64",
+  activation: "relu",
+  dropout: "0",
+  l2: "0",
+  epochs: "10",
+  batch_size: "32",
+  params_hash: "none",
 });
 
 describe("metrics exposition", () => {

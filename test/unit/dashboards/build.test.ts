@@ -9,6 +9,7 @@ import {
   dashboardFileContent,
   UIDS,
 } from "../../../dashboards";
+import { BY_VALUES } from "../../../dashboards/comparison";
 
 interface Panel {
   type: string;
@@ -66,7 +67,7 @@ describe("dashboards as code", () => {
     const d = dashboards[UIDS.comparison] as Dashboard;
     const vars = Object.fromEntries(d.templating.list.map((v) => [v.name, v]));
     expect(Object.keys(vars)).toEqual(["sweep", "by", "metric", "cell"]);
-    expect(vars.by?.options?.map((o) => o.value)).toEqual(["lr", "momentum", "optimizer"]);
+    expect(vars.by?.options?.map((o) => o.value)).toEqual([...BY_VALUES]);
     expect(vars.metric?.options?.map((o) => o.value)).toEqual(["loss", "metric"]);
     expect(vars.sweep?.type).toBe("query");
     const grid = d.panels.filter((p) => p.repeat === "cell");

@@ -9,6 +9,13 @@ const t: TrialLabels = {
   momentum: "0.9",
   seed: "1",
   task: "classification",
+  hidden: "128-64",
+  activation: "relu",
+  dropout: "0",
+  l2: "0",
+  epochs: "10",
+  batch_size: "32",
+  params_hash: "none",
 };
 const record = {
   epoch: 3,
