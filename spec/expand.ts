@@ -217,27 +217,18 @@ export function datasetConfigOf(dataset: DatasetSpec): DatasetConfig {
   return { source: (path ?? s3) as string, ...rest };
 }
 
-/** A half-open slice `[start, end)` of the expanded trials, for expanding a big sweep in shards. */
-export interface TrialRange {
-  start?: number;
-  end?: number;
-}
-
 /**
  * Expands a validated spec into its trials: pure and deterministic. Grid trials come first, as
  * the cartesian product in GRID_KEYS order (optimizer outermost, seed innermost, values in the
  * order listed), skipping settings that do not apply to the optimizer and combinations an
  * exclude rule matches; then the explicit trials (each once per grid seed unless it names one).
  * Trials that resolve to the same config are kept once, at their first position.
- * `range` selects a slice by index; configs share their dataset and model objects (read-only).
+ * Configs share their dataset and model objects (read-only).
  *
  * @example
  * expandTrials(spec).map((t) => t.trialId) // ["t-3f9c0e1d2a4b5c6d", ...]
- * expandTrials(spec, { start: 1000, end: 2000 }) // one shard
  */
-export function expandTrials(spec: SweepSpec, range: TrialRange = {}): TrialSpec[] {
-  const start = range.start ?? 0;
-  const end = range.end ?? Number.POSITIVE_INFINITY;
+export function expandTrials(spec: SweepSpec): TrialSpec[] {
   const dataset = datasetConfigOf(spec.dataset);
   const hashers = new Map<string, ReturnType<typeof trialIdHasher>>();
   const idOf = (config: TrialConfig): string => {
@@ -254,19 +245,11 @@ export function expandTrials(spec: SweepSpec, range: TrialRange = {}): TrialSpec
   const trials: TrialSpec[] = [];
   let index = 0;
   for (const { params, parts } of candidates(spec)) {
-    if (index >= end) break;
-    if (index >= start) {
-      const { model, optimizer, epochs, batchSize, seed } = parts;
-      const free = parts.params ? { params: parts.params } : {};
-      const config: TrialConfig = { dataset, model, optimizer, epochs, batchSize, seed, ...free };
-      trials.push({ trialId: idOf(config), index, params, config });
-    }
+    const { model, optimizer, epochs, batchSize, seed } = parts;
+    const free = parts.params ? { params: parts.params } : {};
+    const config: TrialConfig = { dataset, model, optimizer, epochs, batchSize, seed, ...free };
+    trials.push({ trialId: idOf(config), index, params, config });
     index++;
   }
   return trials;
-}
-
-/** The trial at `index` of `expandTrials(spec)`, or undefined past the end. */
-export function trialAt(spec: SweepSpec, index: number): TrialSpec | undefined {
-  return expandTrials(spec, { start: index, end: index + 1 })[0];
 }

@@ -13,8 +13,6 @@ export {
   MAX_TRIALS,
   randomPoint,
   sampledPointCount,
-  type TrialRange,
-  trialAt,
   trialCountBound,
 } from "./expand";
 export { MAX_PARALLEL, maxParallelProblem } from "./max-parallel";

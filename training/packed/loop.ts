@@ -159,6 +159,9 @@ export async function trainPackedMlp(opts: TrainPackOptions): Promise<TrainResul
   for (const [i, t] of trials.entries()) validate(t, i, data);
   if (trials.some((t) => t.model.type !== "mlp"))
     throw new TrainingConfigError("trainPackedMlp: mlp trials only");
+  // The packed kernels have no dropout masks or L2 term yet: such trials train solo.
+  if (trials.some((t) => t.model.type === "mlp" && (t.model.dropout || t.model.l2)))
+    throw new TrainingConfigError("trainPackedMlp: dropout and l2 trials train solo, not packed");
   if (!trials.length) return [];
   await ensureBackend();
   const groups = new Map<string, Member[]>();

@@ -103,6 +103,14 @@ describe.each(BACKENDS)("packed trials on %s", (backend) => {
     expect(maxDiff(soloFromPack.records, solo.records)).toBeLessThanOrEqual(1e-4);
   });
 
+  it("refuses dropout and l2 trials, which the packed kernels cannot train", async () => {
+    const [t] = sixteen("sgd", 1);
+    for (const extra of [{ dropout: 0.2 }, { l2: 1e-4 }]) {
+      const trial = { ...t!, model: { ...t!.model, ...extra } } as TrialConfig;
+      await expect(trainPack({ trials: [trial], data })).rejects.toThrow(/dropout and l2/);
+    }
+  });
+
   it("a diverging trial leaves the pack and poisons none of the others", async () => {
     const ds = { ...bmiRegression, standardize: false };
     const reg = await loadBmi(ds);
