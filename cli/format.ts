@@ -1,6 +1,8 @@
+import type { RunningTrial } from "../client/status";
 import type { TrialSpec } from "../spec/types";
 import type { SweepSummary, TrialSummary } from "../storage/artifacts";
 import type { SweepProgress } from "../workflows/definitions";
+import { doneFraction, etaText } from "./progress-view";
 
 function num(v: number | undefined, digits = 4): string {
   if (v === undefined) return "-";
@@ -52,7 +54,10 @@ export function leaderboardText(summary: SweepSummary, limit = 10): string {
     .join(", ");
   const more =
     summary.leaderboard.length > limit ? `\n… ${summary.leaderboard.length - limit} more` : "";
-  return `${summary.name} (${summary.sweepId}): ${counts}; ${timeText(summary)}\n${table(
+  const head = summary.partial
+    ? `PARTIAL (sweep still running): ${summary.leaderboard.length} of ${summary.total} trials finished, ${counts}`
+    : `${counts}; ${timeText(summary)}`;
+  return `${summary.name} (${summary.sweepId}): ${head}\n${table(
     ["#", "status", metric, `best ${metric}`, "val loss", "epochs", "params"],
     rows,
   )}${more}`;
@@ -65,18 +70,21 @@ export function trialsText(trials: TrialSpec[]): string {
   );
 }
 
-/** One progress line: a bar, counts and an ETA from the rate so far. */
+/**
+ * One progress line: a bar, counts and a human ETA from the rate so far. With the running
+ * trials and their epoch count, a trial half-way through counts as half done.
+ */
 export function progressLine(
   p: SweepProgress,
   elapsedSeconds: number,
   width = 30,
-  queued = 0,
+  running: { trials: RunningTrial[]; epochs: number } = { trials: [], epochs: 0 },
 ): string {
   const done = p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled;
-  const filled = p.total === 0 ? width : Math.round((done / p.total) * width);
+  const moved = doneFraction(p, running.trials, running.epochs);
+  const filled = p.total === 0 ? width : Math.min(width, Math.round((moved / p.total) * width));
   const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
-  const rate = done > 0 ? elapsedSeconds / done : undefined;
-  const eta = rate === undefined ? "?" : `${Math.round(rate * (p.total - done))} s`;
   const state = p.cancelled ? " cancelling" : p.paused ? " paused" : "";
-  return `${bar} ${done}/${p.total}  ✓${p.counts.completed} ↯${p.counts.diverged} ✗${p.counts.failed} ⊘${p.counts.cancelled}  running ${p.running.length - queued}${queued > 0 ? `  queued ${queued}` : ""}  ETA ${eta}${state}`;
+  const queued = running.trials.filter((t) => t.queued).length;
+  return `${bar} ${done}/${p.total}  ✓${p.counts.completed} ↯${p.counts.diverged} ✗${p.counts.failed} ⊘${p.counts.cancelled}  running ${p.running.length - queued}${queued > 0 ? `  queued ${queued}` : ""}  ${etaText(moved, p.total, elapsedSeconds)}${state}`;
 }

@@ -4,6 +4,15 @@
  */
 export { connectClient } from "./connection";
 export {
+  listSweeps,
+  nameOfId,
+  pickSweep,
+  SEARCH_ATTRIBUTES,
+  type SweepListing,
+  type SweepMemo,
+} from "./list";
+export { readPartialResults } from "./partial";
+export {
   type PreparedSpec,
   prepareSpec,
   resolveDataset,

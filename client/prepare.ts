@@ -55,11 +55,14 @@ export async function validateData(
   try {
     await loadDataset(config, read);
   } catch (error) {
-    if (error instanceof DataError)
-      throw new UsageError(
-        `dataset ${prepared.upload?.localPath ?? config.source}: ${error.message}`,
-        { cause: error },
-      );
+    if (error instanceof DataError) {
+      // The loader names the bucket key it would read; the user knows the file by its path.
+      const shown = prepared.upload?.localPath ?? config.source;
+      const message = error.message.replaceAll(`${config.source}: `, "");
+      throw new UsageError(`dataset ${shown}: ${message.replaceAll(config.source, shown)}`, {
+        cause: error,
+      });
+    }
     if (error instanceof ObjectNotFoundError)
       throw new UsageError(`dataset.s3: ${error.message} (upload it first, or give dataset.path)`, {
         cause: error,

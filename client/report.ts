@@ -6,6 +6,7 @@ import type { SweepSummary } from "../storage/artifacts";
 import { sweepKeys } from "../storage/keys";
 import type { ArtifactStore } from "../storage/store";
 import { readAllTrials } from "../storage/trials";
+import { readPartialResults } from "./partial";
 
 /** Where a report went: the local file and its object key in the bucket. */
 export interface WrittenReport {
@@ -24,8 +25,17 @@ async function summaryOf(store: ArtifactStore, sweepId: string): Promise<SweepSu
   throw new UsageError(`no sweep with id ${sweepId} in bucket ${store.bucket}`);
 }
 
+async function partialSummary(store: ArtifactStore, sweepId: string): Promise<SweepSummary> {
+  const s = await readPartialResults(store, sweepId);
+  const finished = s.leaderboard.length;
+  return {
+    ...s,
+    name: `${s.name} (partial: still running, ${finished} of ${s.total} trials finished)`,
+  };
+}
+
 /**
- * Builds a finished sweep's report from its summary and trial artefacts, writes
+ * Builds a sweep's report (with `partial`, a running sweep's, from its finished trials) from its summary and trial artefacts, writes
  * `<outDir>/index.html`, uploads it to `sweeps/<id>/report/index.html` and records that key
  * in the summary's `artefacts.report`. Idempotent: a rerun overwrites the same objects.
  *
@@ -37,11 +47,15 @@ export async function writeSweepReport(
   sweepId: string,
   outDir: string,
   groupBy?: string,
+  opts: { partial?: boolean } = {},
 ): Promise<WrittenReport> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(sweepId)) {
     throw new UsageError(`not a sweep id: ${JSON.stringify(sweepId)}`);
   }
-  const summary = await summaryOf(store, sweepId);
+  // A running sweep: its finished trials, the title saying so; no summary is written.
+  const summary = opts.partial
+    ? await partialSummary(store, sweepId)
+    : await summaryOf(store, sweepId);
   const trials = await readAllTrials(store, sweepId);
   let html: string;
   try {
@@ -56,6 +70,7 @@ export async function writeSweepReport(
   await writeFile(file, html);
   const keys = sweepKeys(sweepId);
   await store.putBytes(keys.report, html, "text/html; charset=utf-8");
+  if (summary.partial) return { file, key: keys.report, summary };
   const recorded = { ...summary, artefacts: { ...summary.artefacts, report: keys.report } };
   if (summary.artefacts.report !== keys.report) await store.putJson(keys.summary, recorded);
   return { file, key: keys.report, summary: recorded };

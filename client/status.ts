@@ -45,6 +45,7 @@ export function runningTrial(
   } catch {
     details = undefined;
   }
+  // Before the first heartbeat the trial is unnamed (activity ids are not trial ids).
   return {
     ...(details?.trialId === undefined ? {} : { trialId: details.trialId }),
     ...(details?.epoch === undefined ? {} : { epoch: details.epoch }),

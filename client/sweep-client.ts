@@ -8,7 +8,13 @@ import {
 } from "@temporalio/client";
 import type { HypersweepConfig } from "../config";
 import { TransientError, UsageError } from "../errors";
-import { maxParallelProblem, notYetRunnableMessage, type SweepSpec, sweepIdFor } from "../spec";
+import {
+  expandTrials,
+  maxParallelProblem,
+  notYetRunnableMessage,
+  type SweepSpec,
+  sweepIdFor,
+} from "../spec";
 import {
   cancelSweepSignal,
   pauseSweepSignal,
@@ -21,11 +27,19 @@ import {
 } from "../workflows/definitions";
 import type { sweepWorkflow } from "../workflows/sweep";
 import { connectClient } from "./connection";
+import { listSweeps, pickSweep, type SweepListing, type SweepMemo } from "./list";
 import { runningTrial, type SweepStatus, stateName } from "./status";
 import { type SweepEvent, type WatchOptions, watchSweep } from "./watch";
 
 /** `TASK_QUEUE_TYPE_ACTIVITY`: training trials are activities on the pool's queue. */
 const TASK_QUEUE_TYPE_ACTIVITY = 2;
+function memoOf(spec: SweepSpec): SweepMemo {
+  return {
+    name: spec.name,
+    pool: spec.execution.pool,
+    totalTrials: expandTrials(spec).length,
+  };
+}
 
 /** A control message to a running sweep. */
 export type SweepControl = "pause" | "resume" | "cancel";
@@ -95,12 +109,36 @@ export class SweepClient {
         taskQueue: SWEEP_TASK_QUEUE,
         workflowId: sweepId,
         args: [{ sweepId, spec, ...(historyLimit ? { historyLimit } : {}) }],
+        memo: { ...memoOf(spec) },
       });
       return { sweepId, started: true };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return { sweepId, started: false };
       throw error;
     }
+  }
+
+  /**
+   * Sweep workflows, newest first, with the name, pool and trial count `start` put in the memo.
+   * @example for (const s of await sweeps.list()) console.log(s.name, s.state);
+   */
+  list(limit?: number): Promise<SweepListing[]> {
+    return listSweeps(this.client, limit);
+  }
+
+  /**
+   * The sweep id `ref` means: an existing id as is, else the single sweep named `ref`; several
+   * or none is a `UsageError` naming the candidates ("did you mean …?").
+   * @example await sweeps.resolve("my-mlp") // "my-mlp-c1fd9f4e"
+   */
+  async resolve(ref: string): Promise<string> {
+    try {
+      await this.handle(ref).describe();
+      return ref;
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+    return pickSweep(ref, await this.list());
   }
 
   handle(sweepId: string): WorkflowHandle<typeof sweepWorkflow> {

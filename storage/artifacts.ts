@@ -67,6 +67,8 @@ export interface SweepSummary {
   reused?: number;
   /** Each param's values in spec (expansion) order: the report's panel and legend order. */
   paramValues?: Record<string, ParamValue[]>;
+  /** Set on a summary read while the sweep still runs: only finished trials are listed. */
+  partial?: boolean;
   /** Sorted best first by the objective; non-completed trials last. */
   leaderboard: TrialSummary[];
   artefacts: { spec: string; summary: string; leaderboard: string; report?: string };

@@ -1,13 +1,13 @@
 import type { Command } from "commander";
 import {
-  connect,
   prepareSpec,
   readLeaderboardCsv,
   readResults,
   resolveDataset,
-  type SweepClient,
   type SweepStatus,
+  validateData,
 } from "../../client";
+import { readPartialResults } from "../../client/partial";
 import type { HypersweepConfig } from "../../config";
 import { UsageError } from "../../errors";
 import {
@@ -21,23 +21,14 @@ import { loadSpecFile } from "../../spec/file";
 import type { SweepSummary } from "../../storage/artifacts";
 import { sweepKeys } from "../../storage/keys";
 import { ArtifactStore } from "../../storage/store";
+import { leaderboardCsv } from "../../storage/summary";
 import { configFrom } from "../context";
 import { EXIT_FAILED } from "../exit-codes";
 import { leaderboardText, trialsText } from "../format";
 import { print } from "../output";
-import { waitForSweep } from "../wait";
-
-async function withClient<T>(
-  config: HypersweepConfig,
-  fn: (c: SweepClient) => Promise<T>,
-): Promise<T> {
-  const client = await connect(config);
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
-}
+import { bestText, LEGEND, runningLines, type SweepContext } from "../progress-view";
+import { contextOf, defaultMode, loadContext, waitForSweep } from "../wait";
+import { lookupForBucket, withClient, withSweep } from "./lookup";
 
 /** Starts (or re-attaches to) a sweep and, with `wait`, follows it to the end. */
 async function startSweep(
@@ -58,7 +49,11 @@ async function startSweep(
       );
     }
     if (!opts.wait) return { sweepId };
-    await waitForSweep(client, sweepId, { progress: !opts.json, pool: spec.execution.pool });
+    await waitForSweep(client, sweepId, {
+      mode: defaultMode(opts.json),
+      context: contextOf(spec),
+      pool: spec.execution.pool,
+    });
     return { sweepId, summary: await readResults(new ArtifactStore(config.s3), sweepId) };
   });
 }
@@ -76,7 +71,10 @@ export async function runCommand(file: string, flags: RunFlags, cmd: Command) {
   if (refused) throw new UsageError(`${file}: ${refused}`);
   const config = configFrom(cmd);
   if (flags.dryRun) {
-    const { spec } = await resolveDataset(raw, dir);
+    const resolved = await resolveDataset(raw, dir);
+    const { spec } = resolved;
+    // A local file is checked as a run checks it; a bucket dataset needs the stack, so not here.
+    if (resolved.upload) await validateData(resolved, () => Promise.reject(noBucket()));
     const trials = expandTrials(spec);
     print(
       !!flags.json,
@@ -101,6 +99,12 @@ ${trialsText(trials)}`,
   if (summary.counts.failed > 0) process.exitCode = EXIT_FAILED;
 }
 
+function noBucket(): Error {
+  return new UsageError(
+    "--dry-run reads only local files; this dataset names another file in the bucket",
+  );
+}
+
 /** How the trials were chosen, for the dry-run header. */
 function searchNote(spec: SweepSpec): string {
   const search = spec.search;
@@ -117,35 +121,50 @@ function maxParallelArg(n: string): number {
 }
 
 /** `status ID`. */
-export async function statusCommand(id: string, flags: { json?: boolean }, cmd: Command) {
-  const status = await withClient(configFrom(cmd), (c) => c.status(id));
-  print(!!flags.json, status, () => statusText(id, status));
+export async function statusCommand(ref: string, flags: { json?: boolean }, cmd: Command) {
+  const config = configFrom(cmd);
+  const { id, status } = await withSweep(config, ref, async (c, id) => ({
+    id,
+    status: await c.status(id),
+  }));
+  const ctx =
+    status.state === "running" && !flags.json
+      ? await loadContext(new ArtifactStore(config.s3), id)
+      : undefined;
+  print(!!flags.json, status, () => statusText(id, status, ctx));
 }
 
 /** `pause|resume|cancel ID`. */
 export async function controlCommand(
   what: "pause" | "resume" | "cancel",
-  id: string,
+  ref: string,
   cmd: Command,
 ) {
-  await withClient(configFrom(cmd), (c) => c[what](id));
+  const id = await withSweep(configFrom(cmd), ref, async (c, id) => {
+    await c[what](id);
+    return id;
+  });
   process.stdout.write(`${what} sent to sweep ${id}\n`);
 }
 
 /** `set-parallel ID N`. */
-export async function setParallelCommand(id: string, n: string, cmd: Command) {
+export async function setParallelCommand(ref: string, n: string, cmd: Command) {
   const value = maxParallelArg(n);
-  await withClient(configFrom(cmd), (c) => c.setMaxParallel(id, value));
+  const id = await withSweep(configFrom(cmd), ref, async (c, id) => {
+    await c.setMaxParallel(id, value);
+    return id;
+  });
   process.stdout.write(`maxParallel of ${id} set to ${n}\n`);
 }
 
 /** `retry ID`: the stored spec of a finished sweep, started again under its id. */
 export async function retryCommand(
-  id: string,
+  ref: string,
   flags: { wait?: boolean; json?: boolean },
   cmd: Command,
 ) {
   const config = configFrom(cmd);
+  const { sweepId: id } = await lookupForBucket(config, ref);
   const store = new ArtifactStore(config.s3);
   const spec = await store.tryGetJson<SweepSpec>(sweepKeys(id).spec);
   if (!spec) throw new UsageError(`no sweep with id ${id} in bucket ${config.s3.bucket}`);
@@ -161,8 +180,17 @@ export async function retryCommand(
 }
 
 /** `results ID --format table|json|csv`. */
-export async function resultsCommand(id: string, flags: { format: string }, cmd: Command) {
-  const store = new ArtifactStore(configFrom(cmd).s3);
+export async function resultsCommand(ref: string, flags: { format: string }, cmd: Command) {
+  const config = configFrom(cmd);
+  const store = new ArtifactStore(config.s3);
+  const { sweepId: id, running } = await lookupForBucket(config, ref);
+  if (running) {
+    // Finished trials so far; the final CSV does not exist yet, so every format is built here.
+    const partial = await readPartialResults(store, id);
+    if (flags.format === "csv") process.stdout.write(leaderboardCsv(partial));
+    else print(flags.format === "json", partial, () => leaderboardText(partial, 1000));
+    return;
+  }
   if (flags.format === "csv") {
     process.stdout.write(await readLeaderboardCsv(store, id));
     return;
@@ -174,17 +202,21 @@ export async function resultsCommand(id: string, flags: { format: string }, cmd:
   print(flags.format === "json", summary, () => leaderboardText(summary, 1000));
 }
 
-function statusText(id: string, status: SweepStatus): string {
+function statusText(id: string, status: SweepStatus, ctx?: SweepContext): string {
   if (status.state === "completed") {
     const r = status.result;
-    return `${id}: completed — ${r.counts.completed} completed, ${r.counts.diverged} diverged, ${r.counts.failed} failed, ${r.counts.cancelled} cancelled (${r.reused} reused)`;
+    const best = bestText(r.best, ctx);
+    return `${id}: completed — ${r.counts.completed} completed, ${r.counts.diverged} diverged, ${r.counts.failed} failed, ${r.counts.cancelled} cancelled (${r.reused} reused)${best ? `; ${best}` : ""}`;
   }
   if (status.state !== "running") return `${id}: ${status.state} — ${status.message}`;
   const p = status.progress;
-  const started = status.trials.filter((t) => !t.queued);
-  const queued = status.trials.length - started.length;
-  const epochs = started.map((t) => `epoch ${t.epoch ?? 0} (attempt ${t.attempt})`).join(", ");
-  const waiting = queued > 0 ? `, ${queued} queued (no worker has picked them up)` : "";
-  const best = p.best ? `; best ${p.best.trialId} = ${p.best.objective}` : "";
-  return `${id}: ${p.paused ? "paused" : p.cancelled ? "cancelling" : "running"} — ${p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled}/${p.total} done, ${p.running.length - queued} running [${epochs}]${waiting}${best}`;
+  const state = p.paused ? "paused" : p.cancelled ? "cancelling" : "running";
+  const done = p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled;
+  const best = bestText(p.best, ctx);
+  return [
+    `${id}: ${state} — ${done}/${p.total} done (✓${p.counts.completed} ↯${p.counts.diverged} ✗${p.counts.failed} ⊘${p.counts.cancelled}), ${p.running.length} running`,
+    ...runningLines(status.trials, ctx),
+    ...(best ? [`  ${best}`] : []),
+    `  ${LEGEND}`,
+  ].join("\n");
 }

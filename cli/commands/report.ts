@@ -9,7 +9,7 @@ export function registerReportCommand(program: Command): void {
   program
     .command("report <id>")
     .description(
-      "build a finished sweep's HTML report (comparison grids, leaderboard, heatmap, retries), write DIR/index.html and upload it to the bucket",
+      "build a sweep's HTML report (partial while it runs: comparison grids, leaderboard, heatmap, retries), write DIR/index.html and upload it to the bucket",
     )
     .requiredOption("--out <dir>", "folder for index.html (created if missing)")
     .option("--group-by <param>", "one panel per value of this hyper-parameter")

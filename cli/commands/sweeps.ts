@@ -8,8 +8,11 @@ export function registerSweepCommands(program: Command): void {
   program
     .command("run <spec>")
     .description("validate a sweep spec (YAML/JSON), upload its data and start the sweep")
-    .option("--wait", "follow the sweep with a progress bar, then print the leaderboard")
-    .option("--json", "machine-readable output")
+    .option(
+      "--wait",
+      "follow the sweep (live view on a terminal, a line per change otherwise), then print the leaderboard",
+    )
+    .option("--json", "machine-readable output (with --wait: JSON-line events on stderr)")
     .option("--dry-run", "print the expanded trials and exit; starts nothing")
     .addOption(new Option("--history-limit <events>").hideHelp().argParser(Number))
     .action(async (file: string, flags: RunFlags, cmd: Command) =>
@@ -17,8 +20,19 @@ export function registerSweepCommands(program: Command): void {
     );
 
   program
+    .command("list")
+    .description("sweeps, newest first: name, id, state, progress, best, started")
+    .option("--json", "machine-readable output")
+    .option("--limit <n>", "at most this many sweeps", Number, 50)
+    .action(async (flags: { json?: boolean; limit: number }, cmd: Command) =>
+      (await import("../actions/list")).listCommand(flags, cmd),
+    );
+
+  program
     .command("status <id>")
-    .description("progress of a sweep (counts, running trials and their epoch, best so far)")
+    .description(
+      "progress of a sweep (counts, running trials with epoch and params, best so far); <id> may be a sweep's name",
+    )
     .option("--json", "machine-readable output")
     .action(async (id: string, flags: { json?: boolean }, cmd: Command) =>
       (await actions()).statusCommand(id, flags, cmd),
@@ -58,7 +72,9 @@ export function registerSweepCommands(program: Command): void {
 
   program
     .command("results <id>")
-    .description("the leaderboard of a finished sweep")
+    .description(
+      "the leaderboard of a sweep (of a running one: its finished trials, marked partial)",
+    )
     .option("--format <format>", "json | csv | table", "table")
     .action(async (id: string, flags: { format: string }, cmd: Command) =>
       (await actions()).resultsCommand(id, flags, cmd),

@@ -30,11 +30,18 @@ export interface Experiment {
   spec: SweepSpec;
 }
 
-function customise(spec: SweepSpec, opts: DemoOptions): SweepSpec {
+/** `epochs` overridden; a checkpoint interval beyond it shrinks to it (the specs use 25). */
+export function trainingWith(training: SweepSpec["training"], epochs?: number) {
+  if (!epochs) return training;
+  return { ...training, epochs, checkpointEvery: Math.min(training.checkpointEvery, epochs) };
+}
+
+/** A seed spec with the demo's overrides. */
+export function customise(spec: SweepSpec, opts: DemoOptions): SweepSpec {
   const patched = parseSpec({
     ...spec,
     name: opts.suffix ? `${spec.name}-${opts.suffix}` : spec.name,
-    training: { ...spec.training, ...(opts.epochs ? { epochs: opts.epochs } : {}) },
+    training: trainingWith(spec.training, opts.epochs),
     execution: { ...spec.execution, pool: DEMO_POOL },
   });
   return opts.seeds ? withSeeds(patched, opts.seeds) : patched;
