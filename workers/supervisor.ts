@@ -13,6 +13,8 @@ export interface SuperviseOptions {
   env: NodeJS.ProcessEnv;
   stop: AbortSignal;
   log: (line: string) => void;
+  /** Where the children's stdout and stderr go (a file descriptor); default this process's. */
+  output?: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface SuperviseOptions {
 export async function superviseTrainingProcesses(
   options: PoolOptions,
   plan: SlotPlan,
-  { env, stop, log }: SuperviseOptions,
+  { env, stop, log, output }: SuperviseOptions,
 ): Promise<void> {
   const children = new Set<ChildProcess>();
   const halt = new AbortController();
@@ -37,7 +39,7 @@ export async function superviseTrainingProcesses(
     let delay = FIRST_RESTART_MS;
     while (!halt.signal.aborted) {
       const started = Date.now();
-      const { code, signal, message } = await runChild(slot, options, env, children);
+      const { code, signal, message } = await runChild(slot, options, env, children, output);
       if (halt.signal.aborted) return;
       if (code === EXIT_FATAL) {
         fatal ??= message ?? `training process ${slot.index} could not start`;
@@ -64,6 +66,7 @@ function runChild(
   options: PoolOptions,
   env: NodeJS.ProcessEnv,
   children: Set<ChildProcess>,
+  output: number | "inherit" = "inherit",
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; message?: string }> {
   const childEnv = {
     ...env,
@@ -71,7 +74,7 @@ function runChild(
   };
   const child = spawn(process.execPath, childArgv(options, slot.index), {
     env: childEnv,
-    stdio: ["inherit", "inherit", "inherit", "ipc"],
+    stdio: ["inherit", output, output, "ipc"],
   });
   children.add(child);
   let message: string | undefined;

@@ -1,3 +1,4 @@
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { connect, writeSweepReport } from "../../client";
@@ -27,6 +28,18 @@ export interface DemoFlags {
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
+/** `<stateDir>/logs/demo-workers.log`, appended to: the workers' output, off the terminal. */
+export function workerLog(stateDir: string): {
+  path: string;
+  fd: number;
+  line: (l: string) => void;
+} {
+  mkdirSync(join(stateDir, "logs"), { recursive: true });
+  const path = join(stateDir, "logs", "demo-workers.log");
+  const fd = openSync(path, "a");
+  return { path, fd, line: (l) => writeSync(fd, `${new Date().toISOString()} ${l}\n`) };
+}
+
 /** Ctrl-C / SIGTERM while trials run: stop following, then stop the workers we started. */
 function interruptSignal(): { signal: AbortSignal; release: () => void } {
   const controller = new AbortController();
@@ -52,9 +65,16 @@ async function runSweeps(
   workersOpt: number | undefined,
 ): Promise<SweepResult[]> {
   const stop = interruptSignal();
-  const workers = startDemoWorkers(config, { pool: DEMO_POOL, processes: workersOpt, log: say });
+  // SDK warnings and the tfjs banner of the training processes would break the progress bar.
+  const log = workerLog(config.stateDir);
+  const workers = startDemoWorkers(config, {
+    pool: DEMO_POOL,
+    processes: workersOpt,
+    log: log.line,
+    output: log.fd,
+  });
   say(
-    `workers: orchestration in this process, ${workers.processes} training process(es) on pool ${DEMO_POOL}`,
+    `workers: orchestration in this process, ${workers.processes} training process(es) on pool ${DEMO_POOL}; their log: ${log.path}`,
   );
   const client = await connect(config);
   try {
@@ -81,6 +101,7 @@ async function runSweeps(
     await workers.stop();
     await client.close();
     stop.release();
+    closeSync(log.fd);
   }
 }
 

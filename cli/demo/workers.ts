@@ -22,7 +22,7 @@ export interface DemoWorkers {
  */
 export function startDemoWorkers(
   config: HypersweepConfig,
-  opts: { pool: string; processes?: number; log: (line: string) => void },
+  opts: { pool: string; processes?: number; log: (line: string) => void; output?: number },
 ): DemoWorkers {
   const stop = new AbortController();
   const pool = {
@@ -37,7 +37,12 @@ export function startDemoWorkers(
   const plan = planSlots("cpu", opts.processes, []);
   const running = Promise.all([
     runSweepWorker(config, stop.signal, { log: opts.log }),
-    superviseTrainingProcesses(pool, plan, { env: process.env, stop: stop.signal, log: opts.log }),
+    superviseTrainingProcesses(pool, plan, {
+      env: process.env,
+      stop: stop.signal,
+      log: opts.log,
+      ...(opts.output === undefined ? {} : { output: opts.output }),
+    }),
   ]).then(() => undefined);
   running.catch(() => stop.abort()); // one failing takes the others down; `exited` reports it
   return {

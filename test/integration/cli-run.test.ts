@@ -181,7 +181,58 @@ describe("hypersweep run (CLI, real stack)", () => {
     }
     const unknown = await cli("pause", `no-such-sweep-${RUN}`);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr.trim()).toBe(`hypersweep: no sweep with id no-such-sweep-${RUN}`);
+    expect(unknown.stderr.trim()).toMatch(
+      new RegExp(`^hypersweep: no sweep with id or name no-such-sweep-${RUN}`),
+    );
+  });
+
+  it("lists sweeps with name, progress and best; a name finds its sweep, a near one is suggested", async () => {
+    expect(finished).toBeDefined();
+    const name = `cli-ok-${RUN}`;
+    const list = await cli("list", "--json");
+    expect(list.code).toBe(0);
+    const rows = JSON.parse(list.stdout) as Array<Record<string, unknown>>;
+    const row = rows.find((r) => r.sweepId === finished);
+    expect(row).toMatchObject({ name, state: "completed", done: 2, total: 2, totalTrials: 2 });
+    expect(typeof (row?.best as { objective?: unknown })?.objective).toBe("number");
+    expect((await cli("list")).stdout).toContain(`${name}  ${finished}  completed  2/2`);
+
+    const byName = await cli("results", name, "--format", "csv");
+    expect(byName.code).toBe(0);
+    expect(byName.stdout.trim().split("\n")).toHaveLength(3);
+    const status = await cli("status", name);
+    expect(status.stdout).toContain(`${finished}: completed`);
+    expect(status.stdout).toMatch(/best valAccuracy \d\.\d+ \(t-[0-9a-f]+: optimizer=/);
+    const near = await cli("status", name.slice(0, -2));
+    expect(near.code).toBe(2);
+    expect(near.stderr).toContain(`did you mean ${finished}?`);
+  });
+
+  it("results and report of a running sweep: partial, marked as such", async () => {
+    // No worker polls this pool: the sweep runs with nothing finished until it is cancelled.
+    const name = `cli-running-${RUN}`;
+    const file = join(dir, `${name}.yaml`);
+    await writeFile(
+      file,
+      stringify(spec(name, { execution: { pool: `idle-${RUN}`, maxParallel: 1 } })),
+    );
+    const started = await cli("run", file);
+    expect(started.code).toBe(0);
+    const id = started.stdout.trim();
+    try {
+      const results = await cli("results", name);
+      expect(results.code).toBe(0);
+      expect(results.stdout).toContain("PARTIAL (sweep still running): 0 of 2 trials finished");
+      const json = JSON.parse((await cli("results", id, "--format", "json")).stdout);
+      expect(json).toMatchObject({ partial: true, total: 2 });
+      const report = await cli("report", id, "--out", join(dir, "partial-report"));
+      expect(report.code).toBe(0);
+      expect(report.stderr).toContain("partial report");
+      const html = await readFile(join(dir, "partial-report", "index.html"), "utf8");
+      expect(html).toContain("partial: still running, 0 of 2 trials finished");
+    } finally {
+      await cli("cancel", id);
+    }
   });
 
   it("`results` piped into a reader that has gone (`| head`) exits quietly", async () => {
