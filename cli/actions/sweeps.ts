@@ -128,7 +128,7 @@ export async function statusCommand(ref: string, flags: { json?: boolean }, cmd:
     status: await c.status(id),
   }));
   const ctx =
-    status.state === "running" && !flags.json
+    (status.state === "running" || status.state === "completed") && !flags.json
       ? await loadContext(new ArtifactStore(config.s3), id)
       : undefined;
   print(!!flags.json, status, () => statusText(id, status, ctx));
