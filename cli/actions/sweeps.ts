@@ -213,8 +213,10 @@ function statusText(id: string, status: SweepStatus, ctx?: SweepContext): string
   const state = p.paused ? "paused" : p.cancelled ? "cancelling" : "running";
   const done = p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled;
   const best = bestText(p.best, ctx);
+  const queued = status.trials.filter((t) => t.queued).length;
+  const waiting = queued > 0 ? `, ${queued} queued (no worker has picked them up)` : "";
   return [
-    `${id}: ${state} — ${done}/${p.total} done (✓${p.counts.completed} ↯${p.counts.diverged} ✗${p.counts.failed} ⊘${p.counts.cancelled}), ${p.running.length} running`,
+    `${id}: ${state} — ${done}/${p.total} done (✓${p.counts.completed} ↯${p.counts.diverged} ✗${p.counts.failed} ⊘${p.counts.cancelled}), ${p.running.length - queued} running${waiting}`,
     ...runningLines(status.trials, ctx),
     ...(best ? [`  ${best}`] : []),
     `  ${LEGEND}`,
