@@ -192,12 +192,15 @@ async function checkFinished(
   }
 }
 
-/** The variable values a user can pick for one sweep: each `by` and each of its cells. */
+/** The variable values a user can pick for one sweep: each `by`, each of its cells, each optimizer. */
 function choices(id: string, trials: TrialSpec[]) {
   const labels = trials.map((t) => trialLabelsOf(id, t) as unknown as Record<string, string>);
+  const optimizers = [...new Set(labels.map((l) => l.optimizer ?? ""))];
   return ["lr", "momentum", "optimizer"].flatMap((by) =>
     [...new Set(labels.map((l) => l[by] ?? ""))].flatMap((cell) =>
-      ["loss", "metric"].map((metric) => ({ sweep: id, by, cell, metric })),
+      ["loss", "metric"].flatMap((metric) =>
+        optimizers.map((optimizer) => ({ sweep: id, by, cell, metric, optimizer })),
+      ),
     ),
   );
 }
