@@ -94,7 +94,7 @@ describe("dashboard PromQL", () => {
     const exprs = new Set<string>();
     for (const by of ["lr", "momentum", "optimizer"]) {
       for (const metric of ["loss", "metric"]) {
-        const values = { sweep: "sw-1", by, metric, cell: "0.01" };
+        const values = { sweep: "sw-1", by, metric, cell: "0.01", optimizer: "sgd" };
         for (const q of collectQueries()) exprs.add(renderExpr(q.expr, values));
         for (const v of collectVariableQueries()) exprs.add(renderExpr(v.match, values));
       }
