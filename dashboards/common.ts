@@ -45,16 +45,34 @@ export function prom(expr: string, legend: string, options: QueryOptions = {}) {
 /** `{{a}} {{b}}`: the legend of a table query that shows label columns `labels`. */
 export const columns = (labels: readonly string[]) => labels.map((l) => `{{${l}}}`).join(" ");
 
-/** The `sweep` selector, filled from the sweeps Prometheus has seen. */
-export function sweepVariable(options: { multi: boolean }) {
-  const query = "label_values(hypersweep_trials_started_total, sweep)";
-  const variable = new QueryVariableBuilder("sweep")
-    .label("Sweep")
+/** A selector filled by a Prometheus `label_values(…)` query, refreshed with the time range. */
+export function labelValuesVariable(
+  name: string,
+  label: string,
+  query: string,
+  sort: VariableSort,
+) {
+  return new QueryVariableBuilder(name)
+    .label(label)
     .datasource(DATASOURCE)
     .query({ query, refId: "PrometheusVariableQueryEditor-VariableQuery", qryType: 1 })
     .definition(query)
     .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.AlphabeticalDesc);
+    .sort(sort);
+}
+
+/** A `label_values` selector with every value chosen at first ("All"). */
+export function allValuesVariable(name: string, label: string, query: string, sort: VariableSort) {
+  return labelValuesVariable(name, label, query, sort)
+    .multi(true)
+    .includeAll(true)
+    .current({ text: "All", value: "$__all", selected: true });
+}
+
+/** The `sweep` selector, filled from the sweeps Prometheus has seen. */
+export function sweepVariable(options: { multi: boolean }) {
+  const query = "label_values(hypersweep_trials_started_total, sweep)";
+  const variable = labelValuesVariable("sweep", "Sweep", query, VariableSort.AlphabeticalDesc);
   return options.multi ? variable.multi(true).includeAll(true).allValue(".*") : variable;
 }
 

@@ -1,25 +1,14 @@
 import {
   CustomVariableBuilder,
   DashboardBuilder,
-  QueryVariableBuilder,
-  VariableRefresh,
   VariableSort,
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as TimeseriesBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
-import { DATASOURCE, prom, sweepVariable, TRIAL_LEGEND, UIDS } from "./common";
+import { HYPER_PARAMETER_LABELS } from "../metrics/definitions";
+import { allValuesVariable, DATASOURCE, prom, sweepVariable, TRIAL_LEGEND, UIDS } from "./common";
 
 /** Hyper-parameters a grid can be split by (label names of the per-trial series). */
-export const BY_VALUES = [
-  "lr",
-  "momentum",
-  "optimizer",
-  "hidden",
-  "activation",
-  "dropout",
-  "l2",
-  "epochs",
-  "batch_size",
-] as const;
+export const BY_VALUES = HYPER_PARAMETER_LABELS;
 /** Curves a grid can show: `hypersweep_trial_<metric>`. */
 export const METRIC_VALUES = ["loss", "metric"] as const;
 
@@ -37,16 +26,7 @@ function choice(name: string, label: string, values: readonly string[]) {
 /** The values of the chosen hyper-parameter in the chosen sweep: one panel per value. */
 function cellVariable() {
   const query = 'label_values(hypersweep_trial_loss{sweep="$sweep"}, $by)';
-  return new QueryVariableBuilder("cell")
-    .label("Value")
-    .datasource(DATASOURCE)
-    .query({ query, refId: "PrometheusVariableQueryEditor-VariableQuery", qryType: 1 })
-    .definition(query)
-    .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.NaturalAsc)
-    .multi(true)
-    .includeAll(true)
-    .current({ text: "All", value: "$__all", selected: true });
+  return allValuesVariable("cell", "Value", query, VariableSort.NaturalAsc);
 }
 
 function gridPanel() {

@@ -3,12 +3,11 @@ import {
   DashboardBuilder,
   FieldColorBuilder,
   FieldColorModeId,
-  QueryVariableBuilder,
-  VariableRefresh,
   VariableSort,
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as TableBuilder } from "@grafana/grafana-foundation-sdk/table";
 import {
+  allValuesVariable,
   columns,
   DATASOURCE,
   linkVariables,
@@ -36,16 +35,7 @@ const TASKS = [
 /** The optimizers of the chosen sweep: one outcome matrix each. */
 function optimizerVariable() {
   const query = 'label_values(hypersweep_trial_metric{sweep="$sweep"}, optimizer)';
-  return new QueryVariableBuilder("optimizer")
-    .label("Optimizer")
-    .datasource(DATASOURCE)
-    .query({ query, refId: "PrometheusVariableQueryEditor-VariableQuery", qryType: 1 })
-    .definition(query)
-    .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.AlphabeticalAsc)
-    .multi(true)
-    .includeAll(true)
-    .current({ text: "All", value: "$__all", selected: true });
+  return allValuesVariable("optimizer", "Optimizer", query, VariableSort.AlphabeticalAsc);
 }
 
 /**

@@ -22,6 +22,18 @@ export const METRIC = {
   backendInfo: "hypersweep_worker_backend_info",
 } as const;
 
+/** The per-trial labels that name a hyper-parameter: what a comparison grid can split by. */
+export const HYPER_PARAMETER_LABELS = [
+  "lr",
+  "momentum",
+  "optimizer",
+  "hidden",
+  "activation",
+  "dropout",
+  "l2",
+  "epochs",
+  "batch_size",
+] as const;
 /**
  * Labels of the per-trial series (removed after a grace period once the trial ends). `task`
  * (classification | regression) is constant per sweep, so it adds no series; dashboards need
@@ -32,17 +44,9 @@ export const TRIAL_LABELS = [
   "trial",
   "pool",
   "worker",
-  "optimizer",
-  "lr",
-  "momentum",
+  ...HYPER_PARAMETER_LABELS,
   "seed",
   "task",
-  "hidden",
-  "activation",
-  "dropout",
-  "l2",
-  "epochs",
-  "batch_size",
   "params_hash",
 ] as const;
 /** Labels of the per-sweep counters and histograms on one worker. */

@@ -1,56 +1,30 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { Client, Connection } from "@temporalio/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import {
   BIN,
+  BMI_CSV,
+  bmiSpec,
   RUN,
+  runCli,
   spawnTrainingWorker,
   startSweepWorker,
   stopChild,
   testConfig,
 } from "./support/harness";
 
-const run = promisify(execFile);
-const DATA = resolve("examples/data/bmi.csv");
+const DATA = BMI_CSV;
 const POOL = `cli-${RUN}`;
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: process.env,
-      timeout: 300_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const cli = (...args: string[]) => runCli(args, { timeout: 300_000 });
 
-function spec(name: string, patch: Record<string, unknown> = {}, data = DATA) {
-  return {
-    name,
-    dataset: {
-      path: data,
-      features: ["Height", "Weight", "Gender"],
-      target: "Index",
-      task: "classification",
-      numClasses: 6,
-      split: { head: 300 },
-    },
-    model: { type: "mlp", hidden: [8] },
-    training: { epochs: 3, checkpointEvery: 1 },
-    grid: { optimizer: ["sgd", "adam"], learningRate: [0.01], seed: [1] },
-    execution: { pool: POOL, maxParallel: 2 },
-    ...patch,
-  };
-}
+const spec = (name: string, patch: Record<string, unknown> = {}, data = DATA) =>
+  bmiSpec(name, POOL, patch, data);
 
 // Malformed specs and bad data must fail before anything is scheduled: exit 2, every problem
 // named by its path (or row and column), and no workflow on the server.

@@ -1,12 +1,13 @@
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import {
   BIN,
+  bmiSpec,
   RUN,
   SweepClient,
   startSweepWorker,
@@ -19,21 +20,7 @@ const run = promisify(execFile);
 const config = testConfig();
 const POOL = `nobody-${RUN}`;
 
-const spec = (name: string) => ({
-  name,
-  dataset: {
-    path: resolve("examples/data/bmi.csv"),
-    features: ["Height", "Weight", "Gender"],
-    target: "Index",
-    task: "classification",
-    numClasses: 6,
-    split: { head: 300 },
-  },
-  model: { type: "mlp", hidden: [8] },
-  training: { epochs: 2, checkpointEvery: 1 },
-  grid: { optimizer: ["sgd", "adam"], learningRate: [0.01], seed: [1] },
-  execution: { pool: POOL, maxParallel: 2 },
-});
+const spec = (name: string) => bmiSpec(name, POOL, { training: { epochs: 2, checkpointEvery: 1 } });
 
 describe("queue states", () => {
   const orchestrator = startSweepWorker(config);

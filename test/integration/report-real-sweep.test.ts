@@ -1,12 +1,6 @@
-/**
- * `hypersweep report` on a real sweep: trained by real workers through Temporal, read back from
- * MinIO by the CLI as a child process, and opened in a real headless Chromium.
- */
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withSeeds } from "../../spec";
@@ -15,10 +9,10 @@ import { sweepKeys } from "../../storage/keys";
 import { ArtifactStore } from "../../storage/store";
 import { launchChromium, watchedPage } from "./support/chromium";
 import {
-  BIN,
   prepare,
   RUN,
   readSummary,
+  runCli,
   SweepClient,
   seedSpec,
   spawnTrainingWorker,
@@ -32,18 +26,7 @@ const OUT = resolve("test-output");
 const POOL = `report-${RUN}`;
 const RATES = 8;
 
-/** The real CLI as a child process, with the test stack's environment. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      env: process.env,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const cli = runCli;
 
 describe("hypersweep report on a real seed sweep", () => {
   const config = testConfig();

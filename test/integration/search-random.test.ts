@@ -1,28 +1,24 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { expandTrials, parseSpec, type SweepSpec } from "../../spec";
 import { loadSpecFile } from "../../spec/file";
 import { readAllTrials } from "../../storage/trials";
-import { BIN, prepare, RUN, readSummary, startSweep, useSweepEnvironment } from "./support/harness";
+import {
+  prepare,
+  RUN,
+  readSummary,
+  runCli,
+  startSweep,
+  useSweepEnvironment,
+} from "./support/harness";
 
 const EXAMPLE = resolve("examples/search/random-lr-momentum.yaml");
 const POOL = `search-${RUN}`;
-const run = promisify(execFile);
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: process.env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 /** The example with short settings: 4 sampled points, one seed, 5 epochs. */
 async function shortExample(): Promise<{ spec: SweepSpec; dir: string }> {

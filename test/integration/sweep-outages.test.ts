@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { startService, stopService } from "../../infra/stack";
-import { expandTrials } from "../../spec";
+import { expandTrials, type SweepSpec } from "../../spec";
 import type { ArtifactStore } from "../../storage/store";
 import { readAllTrials } from "../../storage/trials";
 import {
@@ -62,12 +62,8 @@ describe("server outages mid-sweep", () => {
     }
   });
 
-  it("completes a sweep across a ~20 s MinIO outage, losing nothing", async () => {
-    const spec = await smallSweep(config, "minio-down", pool, {
-      epochs: EPOCHS,
-      checkpointEvery: 5,
-      maxParallel: 2,
-    });
+  /** Runs `spec`, stops MinIO for `seconds` once a trial is mid-way, and checks that all complete. */
+  async function acrossMinioOutage(spec: SweepSpec, seconds: number) {
     const client = await SweepClient.connect(config);
     try {
       const sweepId = await startSweep(client, spec);
@@ -75,7 +71,7 @@ describe("server outages mid-sweep", () => {
         (await pendingTrials(client, sweepId)).find((t) => t.epoch >= 5),
       );
       await stopService(config, "minio");
-      await sleep(20_000);
+      await sleep(seconds * 1000);
       await startService(config, "minio");
       const result = await client.handle(sweepId).result();
       const ids = expandTrials(spec).map((t) => t.trialId);
@@ -86,9 +82,19 @@ describe("server outages mid-sweep", () => {
         cancelled: 0,
       });
       await expectComplete(store, sweepId, ids);
+      return sweepId;
     } finally {
       await client.close();
     }
+  }
+
+  it("completes a sweep across a ~20 s MinIO outage, losing nothing", async () => {
+    const spec = await smallSweep(config, "minio-down", pool, {
+      epochs: EPOCHS,
+      checkpointEvery: 5,
+      maxParallel: 2,
+    });
+    await acrossMinioOutage(spec, 20);
   });
 
   it("waits out a 60 s MinIO outage inside the attempts: every trial completes on its first", async () => {
@@ -105,28 +111,8 @@ describe("server outages mid-sweep", () => {
         retry: { ...base.execution.retry, maximumAttempts: 3, maximumIntervalSeconds: 2 },
       },
     };
-    const client = await SweepClient.connect(config);
-    try {
-      const sweepId = await startSweep(client, spec);
-      await waitFor("a trial mid-way", async () =>
-        (await pendingTrials(client, sweepId)).find((t) => t.epoch >= 5),
-      );
-      await stopService(config, "minio");
-      await sleep(60_000);
-      await startService(config, "minio");
-      const result = await client.handle(sweepId).result();
-      const ids = expandTrials(spec).map((t) => t.trialId);
-      expect(result.counts).toEqual({
-        completed: ids.length,
-        diverged: 0,
-        failed: 0,
-        cancelled: 0,
-      });
-      await expectComplete(store, sweepId, ids);
-      // The outage was waited out, not retried: no trial spent a second attempt on it.
-      for (const a of await readAllTrials(store, sweepId)) expect(a.attempts).toBe(1);
-    } finally {
-      await client.close();
-    }
+    const sweepId = await acrossMinioOutage(spec, 60);
+    // The outage was waited out, not retried: no trial spent a second attempt on it.
+    for (const a of await readAllTrials(store, sweepId)) expect(a.attempts).toBe(1);
   });
 });

@@ -1,16 +1,14 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { expandTrials, parseSpec } from "../../spec";
 import { loadSpecFile } from "../../spec/file";
 import {
-  BIN,
   prepare,
   RUN,
   readSummary,
+  runCli,
   startSweep,
   useSweepEnvironment,
   waitFor,
@@ -20,17 +18,7 @@ import { prometheusApi } from "./support/prometheus";
 const EXAMPLE = resolve("examples/sweeps/mlp-width-depth-batch.yaml");
 const POOL = `widths-${RUN}`;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      env: process.env,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const cli = runCli;
 
 // Issue 10's first example, short: every architecture, two batch sizes, one seed, 6 epochs.
 describe("MLP width x depth x batch size on the real stack", () => {

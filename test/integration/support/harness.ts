@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
 import { afterAll, beforeAll } from "vitest";
 import { resolveDataset, SweepClient, uploadDataset } from "../../../client";
 import { type HypersweepConfig, loadConfig } from "../../../config";
@@ -15,6 +16,56 @@ import { workerArgv } from "../../../workers/pool";
 import { runSweepWorker } from "../../../workers/sweep-worker";
 
 export const BIN = resolve("bin/hypersweep.js");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real CLI as a child process, with the test stack's environment; never throws on exit codes. */
+export async function runCli(
+  args: string[],
+  options: { timeout?: number } = {},
+): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      env: process.env,
+      ...options,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+export const BMI_CSV = resolve("examples/data/bmi.csv");
+
+/** A tiny raw BMI spec (2 trials, 3 epochs) as a user would write it; `patch` replaces sections. */
+export function bmiSpec(
+  name: string,
+  pool: string,
+  patch: Record<string, unknown> = {},
+  data = BMI_CSV,
+) {
+  return {
+    name,
+    dataset: {
+      path: data,
+      features: ["Height", "Weight", "Gender"],
+      target: "Index",
+      task: "classification",
+      numClasses: 6,
+      split: { head: 300 },
+    },
+    model: { type: "mlp", hidden: [8] },
+    training: { epochs: 3, checkpointEvery: 1 },
+    grid: { optimizer: ["sgd", "adam"], learningRate: [0.01], seed: [1] },
+    execution: { pool, maxParallel: 2 },
+    ...patch,
+  };
+}
 
 /** A run-unique suffix, so reruns against a kept test stack never reuse earlier trials. */
 export const RUN = Date.now().toString(36);
