@@ -8,6 +8,7 @@ import {
   startMetricsServer,
   type TrialLabels,
 } from "../../metrics";
+import { fixtureTrialLabels } from "../fixtures/trial-labels";
 
 /**
  * Every dashboard query against the real Prometheus of the test stack, fed by a real worker
@@ -29,22 +30,9 @@ async function prom(path: string, params: Record<string, string>): Promise<Serie
 }
 
 const sgd: TrialLabels[] = ["0.01", "0.1"].flatMap((lr, i) =>
-  ["0", "0.9"].map((momentum, j) => ({
-    sweep: SWEEP,
-    trial: `t-${i}${j}`.padEnd(18, "0"),
-    optimizer: "sgd",
-    lr,
-    momentum,
-    seed: "1",
-    task: "classification",
-    hidden: "128-64",
-    activation: "relu",
-    dropout: "0",
-    l2: "0",
-    epochs: "10",
-    batch_size: "32",
-    params_hash: "none",
-  })),
+  ["0", "0.9"].map((momentum, j) =>
+    fixtureTrialLabels({ sweep: SWEEP, trial: `t-${i}${j}`.padEnd(18, "0"), lr, momentum }),
+  ),
 );
 /** Same lr and momentum as sgd's first trial: the matrix must not average the two. */
 const rmsprop: TrialLabels = {

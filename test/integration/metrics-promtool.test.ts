@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { collectQueries, collectVariableQueries, renderExpr } from "../../dashboards";
 import { createWorkerMetrics, startMetricsServer, type TrialLabels } from "../../metrics";
+import { fixtureTrialLabels } from "../fixtures/trial-labels";
 
 const run = promisify(execFile);
 const PROMTOOL = existsSync("/usr/bin/promtool") ? "/usr/bin/promtool" : "promtool";
@@ -24,22 +25,14 @@ async function promtoolCheckMetrics(text: string) {
   });
 }
 
-const trial = (i: number): TrialLabels => ({
-  sweep: "sw-promtool",
-  trial: `t-${i.toString(16).padStart(16, "0")}`,
-  optimizer: i % 2 ? "adam" : "sgd",
-  lr: "0.01",
-  momentum: i % 2 ? "none" : "0.9",
-  seed: String(i),
-  task: "classification",
-  hidden: "128-64",
-  activation: "relu",
-  dropout: "0",
-  l2: "0",
-  epochs: "10",
-  batch_size: "32",
-  params_hash: "none",
-});
+const trial = (i: number): TrialLabels =>
+  fixtureTrialLabels({
+    sweep: "sw-promtool",
+    trial: `t-${i.toString(16).padStart(16, "0")}`,
+    optimizer: i % 2 ? "adam" : "sgd",
+    momentum: i % 2 ? "none" : "0.9",
+    seed: String(i),
+  });
 
 describe("metrics exposition", () => {
   it("has a promtool that flags a misnamed metric (the check below is not vacuous)", async () => {

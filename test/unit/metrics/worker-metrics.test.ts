@@ -1,22 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createWorkerMetrics, METRIC, TRIAL_LABELS, type TrialLabels } from "../../../metrics";
+import { createWorkerMetrics, METRIC, TRIAL_LABELS } from "../../../metrics";
+import { fixtureTrialLabels } from "../../fixtures/trial-labels";
 
-const t: TrialLabels = {
-  sweep: "sw-1",
-  trial: "t-0123456789abcdef",
-  optimizer: "sgd",
-  lr: "0.01",
-  momentum: "0.9",
-  seed: "1",
-  task: "classification",
-  hidden: "128-64",
-  activation: "relu",
-  dropout: "0",
-  l2: "0",
-  epochs: "10",
-  batch_size: "32",
-  params_hash: "none",
-};
+const t = fixtureTrialLabels();
 const record = {
   epoch: 3,
   trainLoss: 0.5,
