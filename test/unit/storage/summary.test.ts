@@ -33,6 +33,17 @@ function artifact(trialId: string, status: TrialArtifact["status"], vals: number
   };
 }
 
+/** The sweep-level fields of a summary that started at midnight and finished at `finishedAt`. */
+const header = (finishedAt: string) => ({
+  sweepId: "s-1",
+  name: "demo",
+  task: "classification" as const,
+  objective: { metric: "valMetric" as const, mode: "max" as const },
+  startedAt: "2026-01-01T00:00:00.000Z",
+  finishedAt,
+  artefacts: { spec: "a", summary: "b", leaderboard: "c" },
+});
+
 describe("summary", () => {
   it("summarises a trial's final and best validation metric", () => {
     const line = summarizeTrial(artifact("t-a", "completed", [0.2, 0.8, 0.6]), "max");
@@ -78,18 +89,7 @@ describe("summary", () => {
     const lines = ["t-1", "t-2"].map((id, i) =>
       summarizeTrial(artifact(id, i ? "failed" : "completed", [0.4]), "max"),
     );
-    const summary = buildSummary(
-      {
-        sweepId: "s-1",
-        name: "demo",
-        task: "classification",
-        objective: { metric: "valMetric", mode: "max" },
-        startedAt: "2026-01-01T00:00:00.000Z",
-        finishedAt: "2026-01-01T00:01:30.000Z",
-        artefacts: { spec: "a", summary: "b", leaderboard: "c" },
-      },
-      lines,
-    );
+    const summary = buildSummary(header("2026-01-01T00:01:30.000Z"), lines);
     expect(summary.counts).toEqual({ completed: 1, diverged: 0, failed: 1, cancelled: 0 });
     expect(summary.wallSeconds).toBe(90);
     const csv = leaderboardCsv(summary).trim().split("\n");
@@ -147,19 +147,7 @@ describe("summary after a rerun", () => {
       ...summarizeTrial(artifact(id, "completed", [0.4, 0.5, 0.6].slice(i)), "max"),
       reused: i > 0,
     }));
-    const summary = buildSummary(
-      {
-        sweepId: "s-1",
-        name: "demo",
-        task: "classification",
-        objective: { metric: "valMetric", mode: "max" },
-        startedAt: "2026-01-01T00:00:00.000Z",
-        finishedAt: "2026-01-01T00:00:01.900Z",
-        artefacts: { spec: "a", summary: "b", leaderboard: "c" },
-      },
-      lines,
-      2770,
-    );
+    const summary = buildSummary(header("2026-01-01T00:00:01.900Z"), lines, 2770);
     expect(summary.wallSeconds).toBe(1.9);
     expect(summary.trainingSeconds).toBe(2770);
     expect(summary.reused).toBe(2);
