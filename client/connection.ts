@@ -1,17 +1,35 @@
 import { readFile } from "node:fs/promises";
-import { Connection } from "@temporalio/client";
+import { Connection, type TLSConfig } from "@temporalio/client";
 import type { TemporalConfig } from "../config";
+import { ConfigError } from "../errors";
 
-async function tlsOptions(config: TemporalConfig) {
-  if (config.tls) {
-    const [crt, key] = await Promise.all([
-      readFile(config.tls.certPath),
-      readFile(config.tls.keyPath),
-    ]);
-    return { tls: { clientCertPair: { crt, key } } };
+/** Reads a TLS file, naming the variable that points at it when it cannot be read. */
+async function readTlsFile(path: string, variable: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(`${variable}=${path}: cannot read the file (${code})`);
   }
-  // An API key (Temporal Cloud) implies TLS.
-  return config.apiKey ? { tls: true as const } : {};
+}
+
+/** The SDK's TLS options (shared by the client's and the worker's connections). */
+export async function tlsOptions(config: TemporalConfig): Promise<{ tls?: TLSConfig | true }> {
+  const tls = config.tls;
+  // An API key (Temporal Cloud) implies TLS, with the system's CAs.
+  if (!tls) return config.apiKey ? { tls: true } : {};
+  const [crt, key, ca] = await Promise.all([
+    tls.certPath ? readTlsFile(tls.certPath, "TEMPORAL_TLS_CERT_PATH") : undefined,
+    tls.keyPath ? readTlsFile(tls.keyPath, "TEMPORAL_TLS_KEY_PATH") : undefined,
+    tls.caPath ? readTlsFile(tls.caPath, "TEMPORAL_TLS_CA_PATH") : undefined,
+  ]);
+  return {
+    tls: {
+      ...(crt && key ? { clientCertPair: { crt, key } } : {}),
+      ...(ca ? { serverRootCACertificate: ca } : {}),
+      ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
+    },
+  };
 }
 
 /** Address, TLS and API key for a Temporal connection; clients and workers share them. */

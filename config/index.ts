@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
@@ -9,6 +10,12 @@ export { Secret } from "./secret";
 
 /** Where `stack up` keeps the generated MinIO root credentials (mode 0600). */
 export const CREDENTIALS_FILE = "minio-credentials.json";
+
+/** Where `stack up` records the address its servers listen on, for every later command. */
+export const STACK_STATE_FILE = "stack.json";
+
+/** The local stack's servers bind loopback unless told otherwise (`stack up --listen`). */
+export const LOOPBACK = "127.0.0.1";
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalText = z
@@ -24,7 +31,12 @@ const EnvSchema = z.object({
   TEMPORAL_API_KEY: optionalText,
   TEMPORAL_TLS_CERT_PATH: optionalText,
   TEMPORAL_TLS_KEY_PATH: optionalText,
+  TEMPORAL_TLS_CA_PATH: optionalText,
+  TEMPORAL_TLS_SERVER_NAME: optionalText,
   TEMPORAL_CLI_PATH: optionalText,
+  HYPERSWEEP_LISTEN: optionalText.refine((v) => v === undefined || isIP(v) !== 0, {
+    message: "must be an IP address (e.g. 127.0.0.1, 0.0.0.0, 10.0.0.5 or ::1)",
+  }),
   HYPERSWEEP_TEMPORAL_PORT: port.default(7233),
   HYPERSWEEP_TEMPORAL_UI_PORT: port.default(8233),
   HYPERSWEEP_S3_ENDPOINT: optionalText,
@@ -46,11 +58,22 @@ const EnvSchema = z.object({
   GRAFANA_TOKEN: optionalText,
 });
 
+/** TLS to Temporal: any field set turns TLS on (an API key does too). */
+export interface TemporalTlsConfig {
+  /** mTLS client certificate pair (both or neither). */
+  certPath?: string;
+  keyPath?: string;
+  /** PEM bundle of the CA(s) that signed the server's certificate (a private CA). */
+  caPath?: string;
+  /** The name the server's certificate must carry, when it differs from the address' host. */
+  serverName?: string;
+}
+
 export interface TemporalConfig {
   address: string;
   namespace: string;
   apiKey?: Secret;
-  tls?: { certPath: string; keyPath: string };
+  tls?: TemporalTlsConfig;
   /** Explicit path to the `temporal` CLI binary (stack install skips its own install). */
   cliPath?: string;
   /** Ports of the local dev server (stack). */
@@ -71,6 +94,12 @@ export interface S3Config {
 export interface HypersweepConfig {
   stateDir: string;
   cacheDir: string;
+  /**
+   * `listen`: the address asked for (`stack up --listen`, HYPERSWEEP_LISTEN), if any; `host`:
+   * where this state dir's stack serves, as `stack up` recorded it, else `listen`, else
+   * loopback. Clients on this machine default to `host`.
+   */
+  stack: { listen?: string; host: string };
   temporal: TemporalConfig;
   s3: S3Config;
   minio: { port: number; consolePort: number };
@@ -83,6 +112,10 @@ export interface HypersweepConfig {
 export interface ConfigOverrides {
   stateDir?: string;
   cacheDir?: string;
+  /** `stack up --listen`. */
+  listen?: string;
+  tlsCaPath?: string;
+  tlsServerName?: string;
   temporalAddress?: string;
   namespace?: string;
   s3Endpoint?: string;
@@ -120,6 +153,61 @@ export function readStackCredentials(
   return parsed.data;
 }
 
+/** The listen address `stack up` recorded in this state dir, if a stack was started there. */
+export function readStackState(stateDir: string): { listen: string } | undefined {
+  const file = join(stateDir, STACK_STATE_FILE);
+  if (!existsSync(file)) return undefined;
+  const parsed = z
+    .object({ listen: z.string().refine((v) => isIP(v) !== 0) })
+    .safeParse(safeJson(readFileSync(file, "utf8")));
+  if (!parsed.success) throw new ConfigError(`${file}: malformed stack state file`);
+  return parsed.data;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True for 127.0.0.0/8 and ::1: a server bound there is reachable from this machine only. */
+export function isLoopback(address: string): boolean {
+  return address === "::1" || (isIP(address) === 4 && address.startsWith("127."));
+}
+
+/**
+ * The host a client on this machine dials to reach a server bound to `address`: the wildcard
+ * addresses mean "every interface", so loopback; IPv6 literals get brackets (`[::1]:7233`).
+ */
+export function connectHost(address: string): string {
+  if (address === "0.0.0.0") return LOOPBACK;
+  const host = address === "::" ? "::1" : address;
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+function temporalTls(
+  e: z.infer<typeof EnvSchema>,
+  overrides: ConfigOverrides,
+): TemporalTlsConfig | undefined {
+  if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
+    throw new ConfigError("TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together");
+  }
+  const tls: TemporalTlsConfig = {
+    ...(e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
+      ? { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH }
+      : {}),
+    ...((overrides.tlsCaPath ?? e.TEMPORAL_TLS_CA_PATH)
+      ? { caPath: overrides.tlsCaPath ?? e.TEMPORAL_TLS_CA_PATH }
+      : {}),
+    ...((overrides.tlsServerName ?? e.TEMPORAL_TLS_SERVER_NAME)
+      ? { serverName: overrides.tlsServerName ?? e.TEMPORAL_TLS_SERVER_NAME }
+      : {}),
+  };
+  return Object.keys(tls).length > 0 ? tls : undefined;
+}
+
 /**
  * Parses the configuration once, from the environment and CLI flags (flags win).
  * Only entry points (CLI commands, worker processes, test setup) call this.
@@ -139,9 +227,15 @@ export function loadConfig(
   const temporalPort = overrides.temporalPort ?? e.HYPERSWEEP_TEMPORAL_PORT;
   const minioPort = overrides.minioPort ?? e.HYPERSWEEP_MINIO_PORT;
   const prometheusPort = overrides.prometheusPort ?? e.HYPERSWEEP_PROMETHEUS_PORT;
-  if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
-    throw new ConfigError("TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together");
+  if (overrides.listen !== undefined && isIP(overrides.listen) === 0) {
+    throw new ConfigError(
+      `--listen ${overrides.listen}: must be an IP address (e.g. 127.0.0.1, 0.0.0.0, 10.0.0.5 or ::1)`,
+    );
   }
+  const listen = overrides.listen ?? e.HYPERSWEEP_LISTEN;
+  const stackHost = readStackState(stateDir)?.listen ?? listen ?? LOOPBACK;
+  const local = connectHost(stackHost);
+  const tls = temporalTls(e, overrides);
   let accessKey = e.HYPERSWEEP_S3_ACCESS_KEY;
   let secretKey = e.HYPERSWEEP_S3_SECRET_KEY;
   if ((accessKey === undefined) !== (secretKey === undefined)) {
@@ -158,19 +252,18 @@ export function loadConfig(
   return {
     stateDir,
     cacheDir,
+    stack: { ...(listen ? { listen } : {}), host: stackHost },
     temporal: {
-      address: overrides.temporalAddress ?? e.TEMPORAL_ADDRESS ?? `127.0.0.1:${temporalPort}`,
+      address: overrides.temporalAddress ?? e.TEMPORAL_ADDRESS ?? `${local}:${temporalPort}`,
       namespace: overrides.namespace ?? e.TEMPORAL_NAMESPACE ?? "default",
       ...(e.TEMPORAL_API_KEY ? { apiKey: new Secret(e.TEMPORAL_API_KEY) } : {}),
-      ...(e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
-        ? { tls: { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH } }
-        : {}),
+      ...(tls ? { tls } : {}),
       ...(e.TEMPORAL_CLI_PATH ? { cliPath: e.TEMPORAL_CLI_PATH } : {}),
       port: temporalPort,
       uiPort: overrides.temporalUiPort ?? e.HYPERSWEEP_TEMPORAL_UI_PORT,
     },
     s3: {
-      endpoint: overrides.s3Endpoint ?? e.HYPERSWEEP_S3_ENDPOINT ?? `http://127.0.0.1:${minioPort}`,
+      endpoint: overrides.s3Endpoint ?? e.HYPERSWEEP_S3_ENDPOINT ?? `http://${local}:${minioPort}`,
       region: e.HYPERSWEEP_S3_REGION,
       bucket: overrides.bucket ?? e.HYPERSWEEP_BUCKET,
       outageBudgetSeconds: e.HYPERSWEEP_OUTAGE_BUDGET_SECONDS,
@@ -184,7 +277,7 @@ export function loadConfig(
     },
     prometheus: {
       port: prometheusPort,
-      url: e.HYPERSWEEP_PROMETHEUS_URL ?? `http://127.0.0.1:${prometheusPort}`,
+      url: e.HYPERSWEEP_PROMETHEUS_URL ?? `http://${local}:${prometheusPort}`,
       sdDir: resolve(e.HYPERSWEEP_PROMETHEUS_SD_DIR ?? join(stateDir, "prometheus", "targets")),
       discoveryPort: e.HYPERSWEEP_DISCOVERY_PORT,
     },

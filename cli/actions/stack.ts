@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { type ConfigOverrides, type HypersweepConfig, loadConfig } from "../../config";
 import {
+  describeExposure,
   type ServiceStatus,
   type StopResult,
   stackDown,
@@ -16,6 +17,7 @@ export interface StackFlags {
   minioPort?: number;
   minioConsolePort?: number;
   prometheusPort?: number;
+  listen?: string;
   json?: boolean;
 }
 
@@ -30,6 +32,7 @@ function configFrom(command: Command): HypersweepConfig {
     "minioPort",
     "minioConsolePort",
     "prometheusPort",
+    "listen",
   ] as const) {
     if (flags[key] !== undefined) Object.assign(overrides, { [key]: flags[key] });
   }
@@ -63,12 +66,18 @@ function printStopped(results: StopResult[]): void {
   }
 }
 
-/** `stack up`: progress on stderr, so `--json` output stays parseable. */
+/**
+ * `stack up`: progress on stderr, so `--json` output stays parseable; then what is exposed
+ * where, and a warning when that is beyond this machine.
+ */
 export async function upCommand(_opts: StackFlags, command: Command) {
   const statuses = await stackUp(configFrom(command), {
     onProgress: (line) => process.stderr.write(`${line}\n`),
   });
   printStatuses(statuses, command.opts<StackFlags>().json);
+  // Read back from the recorded state: a stack already running keeps its address.
+  const exposure = describeExposure(configFrom(command));
+  for (const line of [...exposure.lines, ...exposure.warnings]) process.stderr.write(`${line}\n`);
 }
 
 /** `stack status`: exit 1 when a server is not healthy. */

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { parseRelay, startRelays } from "../../infra/stack/relay";
 import { startDiscoveryServer } from "../../metrics/http-sd";
 import { ArtifactStore } from "../../storage/store";
 import { listLiveWorkers, type WorkerEntry } from "../../workers/registry";
@@ -30,18 +31,25 @@ export async function listWorkers(cmd: Command, json: boolean): Promise<void> {
   print(json, workers, () => formatWorkers(workers));
 }
 
-/** Runs until SIGTERM/SIGINT (`stack down`). */
+/** Runs until SIGTERM/SIGINT (`stack down`); also relays Temporal when `stack up --listen` asks. */
 export async function serveDiscovery(
   cmd: Command,
-  flags: { port: number; host: string },
+  flags: { port: number; host: string; relay: string[] },
 ): Promise<void> {
   const store = new ArtifactStore(configFrom(cmd).s3);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const server = await startDiscoveryServer({ ...flags, list: () => listLiveWorkers(store), log });
+  const relays = await startRelays(flags.relay.map(parseRelay));
+  for (const r of flags.relay) log(`hypersweep discovery: relaying ${r.replace("=", " to ")}`);
+  const server = await startDiscoveryServer({
+    host: flags.host,
+    port: flags.port,
+    list: () => listLiveWorkers(store),
+    log,
+  });
   log(`hypersweep discovery: serving http://${flags.host}:${server.port}/sd`);
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);
   });
-  await server.close();
+  await Promise.all([server.close(), relays.close()]);
 }

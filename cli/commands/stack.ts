@@ -47,6 +47,10 @@ export function registerStackCommands(program: Command): void {
 
   withStackFlags(stack.command("up"))
     .description("install what is missing and start every server (no-op when already up)")
+    .option(
+      "--listen <address>",
+      "IP address every server binds (default 127.0.0.1: this machine only; env HYPERSWEEP_LISTEN)",
+    )
     .option("--json", "print the final status as JSON")
     .action(async (opts: StackFlags, command: Command) =>
       (await actions()).upCommand(opts, command),

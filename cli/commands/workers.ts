@@ -17,7 +17,13 @@ export function registerWorkersCommands(program: Command): void {
     .description("serve Prometheus HTTP SD (/sd) from the bucket's worker registry")
     .requiredOption("--port <port>", "port", Number)
     .option("--host <host>", "bind address", "127.0.0.1")
-    .action(async (flags: { port: number; host: string }, cmd: Command) =>
+    .option(
+      "--relay <listen=target>",
+      "also relay TCP from LISTEN_HOST:PORT to TARGET_HOST:PORT (repeatable)",
+      (value: string, all: string[]) => [...all, value],
+      [] as string[],
+    )
+    .action(async (flags: { port: number; host: string; relay: string[] }, cmd: Command) =>
       (await actions()).serveDiscovery(cmd, flags),
     );
 }

@@ -3,9 +3,16 @@
  * integration tests' global setup use it, and failure tests stop and start one server.
  */
 import type { HypersweepConfig } from "../../config";
-import { type StopResult, startServices, statusOf, stopService } from "./stack";
+import {
+  forgetListenAddress,
+  type StopResult,
+  startServices,
+  statusOf,
+  stopService,
+} from "./stack";
 import { SERVICE_NAMES, type ServiceName, type ServiceStatus, type StackOptions } from "./types";
 
+export { describeExposure } from "./exposure";
 export { ensureBucket, ensureStackCredentials, s3Client } from "./minio-client";
 export { isPortInUse } from "./ports";
 export { PROMETHEUS_TEMPLATE, renderPrometheusConfig } from "./prometheus-config";
@@ -37,6 +44,7 @@ export function stackUp(
 export async function stackDown(config: HypersweepConfig): Promise<StopResult[]> {
   const results: StopResult[] = [];
   for (const name of [...SERVICE_NAMES].reverse()) results.push(await stopService(config, name));
+  forgetListenAddress(config);
   return results;
 }
 

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
-import type { HypersweepConfig } from "../../config";
+import { connectHost, type HypersweepConfig } from "../../config";
 import { StackError } from "./types";
 
 /** The committed config (`promtool check config` passes on it). */
@@ -38,12 +38,14 @@ export function renderPrometheusConfig(config: HypersweepConfig): string {
       `${PROMETHEUS_TEMPLATE}: expected jobs "${SELF_JOB}" and "${WORKERS_JOB}"`,
     );
   }
-  self.static_configs = [{ targets: [`127.0.0.1:${config.prometheus.port}`] }];
+  // Where the stack's own servers answer (loopback, or the `stack up --listen` address).
+  const host = connectHost(config.stack.host);
+  self.static_configs = [{ targets: [`${host}:${config.prometheus.port}`] }];
   workers.file_sd_configs[0].files = [join(config.prometheus.sdDir, "*.json")];
   // Workers of every machine, from the bucket's registry (the stack's discovery server).
   const refresh = workers.http_sd_configs?.[0]?.refresh_interval ?? "5s";
   workers.http_sd_configs = [
-    { url: `http://127.0.0.1:${config.prometheus.discoveryPort}/sd`, refresh_interval: refresh },
+    { url: `http://${host}:${config.prometheus.discoveryPort}/sd`, refresh_interval: refresh },
   ];
   // Workers' own pool/worker labels must win over the target's, or they become exported_*.
   workers.honor_labels = true;

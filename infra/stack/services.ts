@@ -1,22 +1,24 @@
 import { join } from "node:path";
 import { Connection } from "@temporalio/client";
-import type { HypersweepConfig } from "../../config";
+import { connectHost, type HypersweepConfig, isLoopback, LOOPBACK } from "../../config";
 import { ensureMinio } from "./install-minio";
 import { ensurePrometheus } from "./install-prometheus";
 import { ensureTemporalCli } from "./install-temporal";
 import { ensureBucket, ensureStackCredentials } from "./minio-client";
 import { serviceDir } from "./process";
 import { renderPrometheusConfig } from "./prometheus-config";
+import { formatRelay, type RelaySpec } from "./relay";
 
 /** The `hypersweep` executable (the discovery server is one of its hidden commands). */
 const BIN = new URL("../../bin/hypersweep.js", import.meta.url).pathname;
 
 import type { ProgressFn, ServiceName } from "./types";
 
-/** A port and the CLI flag that changes it (named in "port in use" errors). */
+/** A port, the CLI flag that changes it (named in "port in use" errors) and what it serves. */
 export interface ServicePort {
   port: number;
   flag: string;
+  role: string;
 }
 
 /** How to install, start and probe one server of the stack. */
@@ -37,7 +39,34 @@ export interface ServiceDefinition {
   afterReady?(config: HypersweepConfig): Promise<void>;
 }
 
-const LOCAL = "127.0.0.1";
+/**
+ * Servers bind `config.stack.host` (what `stack up` recorded, or is about to: loopback unless
+ * `--listen`); clients on this machine dial it, the wildcard addresses as loopback.
+ */
+const bind = (c: HypersweepConfig) => c.stack.host;
+const local = (c: HypersweepConfig) => connectHost(c.stack.host);
+const hostPort = (host: string, port: number) =>
+  host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+
+/**
+ * Where the Temporal dev server itself binds. Bound to one non-loopback address, its services
+ * still dial each other on 127.0.0.1 and fail (CLI 1.9.1: matching and history unreachable), so
+ * it stays on loopback (or a wildcard, which covers loopback) and the discovery process relays
+ * the address asked for to it.
+ */
+function temporalBind(c: HypersweepConfig): string {
+  const host = c.stack.host;
+  return isLoopback(host) || host === "0.0.0.0" || host === "::" ? host : LOOPBACK;
+}
+
+/** The relays the discovery process runs for Temporal (gRPC and Web UI), if any. */
+export function temporalRelays(c: HypersweepConfig): RelaySpec[] {
+  if (temporalBind(c) === c.stack.host) return [];
+  return [c.temporal.port, c.temporal.uiPort].map((port) => ({
+    listen: hostPort(c.stack.host, port),
+    to: hostPort(LOOPBACK, port),
+  }));
+}
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message.split("\n")[0]! : String(error);
@@ -58,18 +87,18 @@ const temporal: ServiceDefinition = {
   label: "Temporal",
   readyTimeoutMs: 60_000,
   ports: (c) => [
-    { port: c.temporal.port, flag: "--temporal-port" },
-    { port: c.temporal.uiPort, flag: "--temporal-ui-port" },
+    { port: c.temporal.port, flag: "--temporal-port", role: "gRPC" },
+    { port: c.temporal.uiPort, flag: "--temporal-ui-port", role: "Web UI" },
   ],
-  url: (c) => `${LOCAL}:${c.temporal.port}`,
-  uiUrl: (c) => `http://${LOCAL}:${c.temporal.uiPort}`,
+  url: (c) => `${local(c)}:${c.temporal.port}`,
+  uiUrl: (c) => `http://${local(c)}:${c.temporal.uiPort}`,
   install: ensureTemporalCli,
   command: (c) => ({
     args: [
       "server",
       "start-dev",
       "--ip",
-      LOCAL,
+      temporalBind(c),
       "--port",
       String(c.temporal.port),
       "--ui-port",
@@ -104,11 +133,11 @@ const minio: ServiceDefinition = {
   label: "MinIO",
   readyTimeoutMs: 30_000,
   ports: (c) => [
-    { port: c.minio.port, flag: "--minio-port" },
-    { port: c.minio.consolePort, flag: "--minio-console-port" },
+    { port: c.minio.port, flag: "--minio-port", role: "S3 API" },
+    { port: c.minio.consolePort, flag: "--minio-console-port", role: "console" },
   ],
-  url: (c) => `http://${LOCAL}:${c.minio.port}`,
-  uiUrl: (c) => `http://${LOCAL}:${c.minio.consolePort}`,
+  url: (c) => `http://${local(c)}:${c.minio.port}`,
+  uiUrl: (c) => `http://${local(c)}:${c.minio.consolePort}`,
   install: ensureMinio,
   command(c) {
     const credentials = ensureStackCredentials(c.stateDir);
@@ -117,9 +146,9 @@ const minio: ServiceDefinition = {
         "server",
         join(serviceDir(c.stateDir, "minio"), "data"),
         "--address",
-        `${LOCAL}:${c.minio.port}`,
+        hostPort(bind(c), c.minio.port),
         "--console-address",
-        `${LOCAL}:${c.minio.consolePort}`,
+        hostPort(bind(c), c.minio.consolePort),
       ],
       // Secrets reach MinIO through its environment only, never argv (visible in ps).
       env: {
@@ -142,14 +171,14 @@ const prometheus: ServiceDefinition = {
   name: "prometheus",
   label: "Prometheus",
   readyTimeoutMs: 30_000,
-  ports: (c) => [{ port: c.prometheus.port, flag: "--prometheus-port" }],
-  url: (c) => `http://${LOCAL}:${c.prometheus.port}`,
+  ports: (c) => [{ port: c.prometheus.port, flag: "--prometheus-port", role: "web and API" }],
+  url: (c) => `http://${local(c)}:${c.prometheus.port}`,
   install: (_c, progress) => ensurePrometheus(progress),
   command: (c) => ({
     args: [
       `--config.file=${renderPrometheusConfig(c)}`,
       `--storage.tsdb.path=${join(serviceDir(c.stateDir, "prometheus"), "data")}`,
-      `--web.listen-address=${LOCAL}:${c.prometheus.port}`,
+      `--web.listen-address=${hostPort(bind(c), c.prometheus.port)}`,
       // Lets tests and operators reload the config (POST /-/reload) without a restart.
       "--web.enable-lifecycle",
     ],
@@ -167,8 +196,15 @@ const discovery: ServiceDefinition = {
   name: "discovery",
   label: "Worker discovery",
   readyTimeoutMs: 30_000,
-  ports: (c) => [{ port: c.prometheus.discoveryPort, flag: "HYPERSWEEP_DISCOVERY_PORT" }],
-  url: (c) => `http://${LOCAL}:${c.prometheus.discoveryPort}/sd`,
+  ports: (c) => [
+    { port: c.prometheus.discoveryPort, flag: "HYPERSWEEP_DISCOVERY_PORT", role: "HTTP SD" },
+    ...temporalRelays(c).map((r) => ({
+      port: Number(r.listen.split(":").pop()),
+      flag: "--temporal-port / --temporal-ui-port",
+      role: `relay to Temporal ${r.to}`,
+    })),
+  ],
+  url: (c) => `http://${local(c)}:${c.prometheus.discoveryPort}/sd`,
   install: async () => process.execPath,
   command: (c) => ({
     args: [
@@ -176,12 +212,15 @@ const discovery: ServiceDefinition = {
       "--state-dir",
       c.stateDir,
       "discovery",
+      "--host",
+      bind(c),
       "--port",
       String(c.prometheus.discoveryPort),
+      ...temporalRelays(c).flatMap((r) => ["--relay", formatRelay(r)]),
     ],
     env: process.env,
   }),
-  probe: (c) => httpReady(`http://${LOCAL}:${c.prometheus.discoveryPort}/healthz`),
+  probe: (c) => httpReady(`http://${local(c)}:${c.prometheus.discoveryPort}/healthz`),
 };
 
 /** The stack's servers, in start order. */

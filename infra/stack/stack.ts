@@ -1,6 +1,8 @@
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { HypersweepConfig } from "../../config";
-import { describeOccupant, isPortInUse, waitPortsFree } from "./ports";
+import { type HypersweepConfig, LOOPBACK, STACK_STATE_FILE } from "../../config";
+import { describeOccupant, isPortInUse, unavailableAddress, waitPortsFree } from "./ports";
 import { ensurePrivateStateDir } from "./private";
 import {
   isOurProcess,
@@ -37,12 +39,16 @@ const quiet: ProgressFn = () => undefined;
  * Servers already running from this state dir are left alone, so it is idempotent.
  */
 export async function startServices(
-  config: HypersweepConfig,
+  requested: HypersweepConfig,
   names: readonly ServiceName[],
   options: StackOptions = {},
 ): Promise<ServiceStatus[]> {
   const progress = options.onProgress ?? quiet;
-  ensurePrivateStateDir(config.stateDir);
+  ensurePrivateStateDir(requested.stateDir);
+  const config = withListenAddress(requested);
+  const unavailable = unavailableAddress(config.stack.host);
+  if (unavailable) throw new StackError(`cannot start the stack: ${unavailable}`);
+  recordListenAddress(config);
   const toStart: { def: ServiceDefinition; binary: string }[] = [];
   const running: { def: ServiceDefinition; record: PidRecord }[] = [];
   for (const name of names) {
@@ -74,6 +80,39 @@ export async function startServices(
   return statusOf(config, names);
 }
 
+/**
+ * The address every server binds. While any server of this state dir runs, the one it was
+ * started on (a server restarted after an outage comes back where its clients look); else the
+ * address asked for (loopback by default).
+ */
+export function withListenAddress(config: HypersweepConfig): HypersweepConfig {
+  const running = SERVICE_NAMES.some((name) => liveRecord(config.stateDir, name) !== undefined);
+  if (running) {
+    if (config.stack.listen !== undefined && config.stack.listen !== config.stack.host) {
+      throw new StackError(
+        `the stack in ${config.stateDir} is running on ${config.stack.host}, not ${config.stack.listen}: ` +
+          "run `hypersweep stack down` first to change the address",
+      );
+    }
+    return config;
+  }
+  return { ...config, stack: { ...config.stack, host: config.stack.listen ?? LOOPBACK } };
+}
+
+/** Records where the servers listen (`stack.json`), for every later command of this state dir. */
+export function recordListenAddress(config: HypersweepConfig): void {
+  writeFileSync(
+    join(config.stateDir, STACK_STATE_FILE),
+    `${JSON.stringify({ listen: config.stack.host, recordedAt: new Date().toISOString() })}\n`,
+    { mode: 0o600 },
+  );
+}
+
+/** Forgets the recorded address once every server is stopped (`stack down`). */
+export function forgetListenAddress(config: HypersweepConfig): void {
+  rmSync(join(config.stateDir, STACK_STATE_FILE), { force: true });
+}
+
 /** A server already running on other ports would never answer on the configured ones. */
 function assertSamePorts(config: HypersweepConfig, def: ServiceDefinition, record: PidRecord) {
   const wanted = def.ports(config).map((p) => p.port);
@@ -88,10 +127,10 @@ async function assertPortsFree(config: HypersweepConfig, defs: ServiceDefinition
   const problems: string[] = [];
   for (const def of defs) {
     for (const { port, flag } of def.ports(config)) {
-      if (!(await isPortInUse(port))) continue;
+      if (!(await isPortInUse(port, config.stack.host))) continue;
       const who = (await describeOccupant(port)) ?? "another process";
       problems.push(
-        `cannot start ${def.label}: 127.0.0.1:${port} is already in use by ${who}, ` +
+        `cannot start ${def.label}: ${config.stack.host} port ${port} is already in use by ${who}, ` +
           `not a server this stack started from ${config.stateDir}; stop it or choose another port (${flag})`,
       );
     }
@@ -145,9 +184,9 @@ export async function stopService(
   const record = liveRecord(config.stateDir, name);
   if (record) await stopProcess(config.stateDir, name, record);
   const ports = record?.ports.length ? record.ports : def.ports(config).map((p) => p.port);
-  await waitPortsFree(ports, record ? 10_000 : 0);
+  await waitPortsFree(ports, record ? 10_000 : 0, config.stack.host);
   const stillUsed = [];
-  for (const port of ports) if (await isPortInUse(port)) stillUsed.push(port);
+  for (const port of ports) if (await isPortInUse(port, config.stack.host)) stillUsed.push(port);
   return { name, stoppedPid: record?.pid ?? null, portsStillInUse: stillUsed };
 }
 

@@ -3,9 +3,9 @@ import { expandTrials } from "../../spec";
 import { checkpointEpoch, trialKeys } from "../../storage/keys";
 import { readAllTrials } from "../../storage/trials";
 import {
+  expectEachTrialAndEpochOnce,
   pendingTrials,
   RUN,
-  readSummary,
   smallSweep,
   spawnTrainingWorker,
   startSweep,
@@ -54,27 +54,9 @@ describe("a training worker killed with SIGKILL mid-trial", () => {
     expect((progress as { running: string[] }).running.length).toBeGreaterThan(0);
 
     const result = await env.client.handle(sweepId).result();
-    const trials = expandTrials(spec);
-    expect(result.counts).toEqual({
-      completed: trials.length,
-      diverged: 0,
-      failed: 0,
-      cancelled: 0,
-    });
-
-    const summary = await readSummary(config, sweepId);
-    const ids = summary.leaderboard.map((l) => l.trialId);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.sort()).toEqual(trials.map((t) => t.trialId).sort());
-
-    const artefacts = await readAllTrials(store, sweepId);
+    const artefacts = await expectEachTrialAndEpochOnce(config, spec, sweepId, result, EPOCHS);
     const retried = artefacts.filter((a) => a.attempts > 1);
     expect(retried.length).toBeGreaterThanOrEqual(1);
-    for (const a of artefacts) {
-      expect(a.records.map((r) => r.epoch)).toEqual(
-        Array.from({ length: EPOCHS }, (_, i) => i + 1),
-      );
-    }
     const interrupted = artefacts.find((a) => a.trialId === victim.trialId);
     expect(interrupted?.attempts).toBeGreaterThanOrEqual(2);
     const log = interrupted?.attemptLog ?? [];

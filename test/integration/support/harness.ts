@@ -4,16 +4,18 @@ import { once } from "node:events";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { resolveDataset, SweepClient, uploadDataset } from "../../../client";
 import { type HypersweepConfig, loadConfig } from "../../../config";
-import { parseSpec, type SweepSpec } from "../../../spec";
+import { expandTrials, parseSpec, type SweepSpec } from "../../../spec";
 import { loadSpecFile } from "../../../spec/file";
 import type { SweepSummary } from "../../../storage/artifacts";
 import { sweepKeys } from "../../../storage/keys";
 import { ArtifactStore } from "../../../storage/store";
+import { readAllTrials } from "../../../storage/trials";
 import { workerArgv } from "../../../workers/pool";
 import { runSweepWorker } from "../../../workers/sweep-worker";
+import type { StatusCounts } from "../../../workflows/definitions";
 
 export const BIN = resolve("bin/hypersweep.js");
 
@@ -26,7 +28,7 @@ export interface CliResult {
 /** The real CLI as a child process, with the test stack's environment; never throws on exit codes. */
 export async function runCli(
   args: string[],
-  options: { timeout?: number } = {},
+  options: { timeout?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
@@ -127,7 +129,16 @@ export function testWorkerArgv(pool: string, extra: string[] = []): string[] {
 
 /** A real `hypersweep` worker process; its stderr is kept (and echoed when verbose). */
 export function spawnWorker(argv: string[], env: NodeJS.ProcessEnv = process.env) {
-  const child = spawn(process.execPath, argv, { env, stdio: ["ignore", "ignore", "pipe"] });
+  return spawnTracked(process.execPath, argv, { env });
+}
+
+/** A child process killed with this test process, its stderr kept (and echoed when verbose). */
+export function spawnTracked(
+  command: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string },
+) {
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "ignore", "pipe"] });
   // A test that fails before its cleanup must not leave a worker polling: kill it when this
   // test process exits, whatever happened.
   const reap = () => child.kill("SIGKILL");
@@ -188,6 +199,29 @@ export async function readSummary(
 }
 
 export { SweepClient };
+
+/**
+ * The sweep's promise after failures: every trial of the spec completed, each exactly once in
+ * the leaderboard, and each curve holds every epoch exactly once. Returns the trials' artefacts.
+ */
+export async function expectEachTrialAndEpochOnce(
+  config: HypersweepConfig,
+  spec: SweepSpec,
+  sweepId: string,
+  result: { counts: StatusCounts },
+  epochs: number,
+) {
+  const trials = expandTrials(spec);
+  expect(result.counts).toEqual({ completed: trials.length, diverged: 0, failed: 0, cancelled: 0 });
+  const ids = (await readSummary(config, sweepId)).leaderboard.map((l) => l.trialId);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(ids.sort()).toEqual(trials.map((t) => t.trialId).sort());
+  const artefacts = await readAllTrials(new ArtifactStore(config.s3), sweepId);
+  for (const a of artefacts) {
+    expect(a.records.map((r) => r.epoch)).toEqual(Array.from({ length: epochs }, (_, i) => i + 1));
+  }
+  return artefacts;
+}
 
 /** A small MLP sweep (seed experiment 3's network) for failure tests. */
 export async function smallSweep(
