@@ -131,7 +131,8 @@ export async function createLan(
     });
   } catch (error) {
     await destroy();
-    throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`building the virtual LAN needs root (ip netns, veth, bridge): ${why}`);
   }
   return { hostAddress: `${subnet}.1`, machines, destroy };
 }
