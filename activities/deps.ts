@@ -11,6 +11,8 @@ export interface ActivityDeps {
   backend: string;
   /** Aborted when the worker shuts down: running trials checkpoint and hand over to a retry. */
   shutdown: AbortSignal;
+  /** Where command trials unpack their code and run (HYPERSWEEP_CACHE_DIR); a temp folder when absent. */
+  cacheDir?: string;
   /** Longest S3 outage an attempt waits out before failing (HYPERSWEEP_OUTAGE_BUDGET_SECONDS). */
   outageBudgetSeconds?: number;
 }

@@ -4,23 +4,14 @@ import { type TrialLabels, trialLabelsOf } from "../metrics";
 import type { EpochRecord } from "../spec/types";
 import type { TrialArtifact } from "../storage/artifacts";
 import { sourceReader } from "../storage/datasets";
-import { AttemptSupersededError, TrialLease } from "../storage/lease";
+import { TrialLease } from "../storage/lease";
 import type { ArtifactStore } from "../storage/store";
-import {
-  isFinal,
-  latestCheckpoint,
-  readTrial,
-  saveCheckpoint,
-  writeTrial,
-} from "../storage/trials";
-import {
-  decodeCheckpoint,
-  loadDataset,
-  trainTrial as runTraining,
-  type TrainResult,
-} from "../training";
+import { isFinal, latestCheckpoint, readTrial, saveCheckpoint } from "../storage/trials";
+import { decodeCheckpoint, loadDataset, trainTrial as runTraining } from "../training";
 import type { TrainTrialInput, TrialFailureDetails, TrialOutcome } from "../workflows/definitions";
-import { attemptStore, cancelledAsStale, isSuperseded, leaseHolderOf } from "./attempt-guard";
+import { type AttemptScope, commitAttempt } from "./attempt-commit";
+import { attemptStore, isSuperseded, leaseHolderOf } from "./attempt-guard";
+import { runCommandAttempt } from "./command-trial";
 import type { ActivityDeps } from "./deps";
 import { heartbeatFor, type TrialHeartbeat } from "./trial-heartbeat";
 
@@ -42,7 +33,7 @@ export function outcomeOf(a: TrialArtifact, input: TrainTrialInput, reused: bool
   };
 }
 
-async function loadData(deps: ActivityDeps, store: ArtifactStore, input: TrainTrialInput) {
+export async function loadData(deps: ActivityDeps, store: ArtifactStore, input: TrainTrialInput) {
   const { dataset } = input.trial.config;
   try {
     return await deps.data.get(JSON.stringify(dataset), () =>
@@ -74,6 +65,7 @@ export function createTrainingActivities(deps: ActivityDeps) {
     const signal = AbortSignal.any([ctx.cancellationSignal, deps.shutdown]);
     // Until this attempt has its own heartbeat, waits re-send the last one (the resume history).
     const store = attemptStore(deps, ctx, signal, () => beat.details ?? ctx.info.heartbeatDetails);
+    const attemptOf = trial.config.model.type === "command" ? runCommandAttempt : runAttempt;
     const done = await readTrial(store, sweepId, trial.trialId).catch((e) => {
       throw toApplicationFailure(e);
     });
@@ -83,7 +75,7 @@ export function createTrainingActivities(deps: ActivityDeps) {
     const attempt = ctx.info.attempt;
     let artifact: TrialArtifact;
     try {
-      artifact = await runAttempt({ deps, store, signal, beat }, input, labels, attempt, started);
+      artifact = await attemptOf({ deps, store, signal, beat }, input, labels, attempt, started);
     } catch (error) {
       if (isSuperseded(error)) {
         // A newer attempt owns the trial: not this trial's failure, and nothing of ours was written.
@@ -128,14 +120,6 @@ function withAttempt(error: unknown, attempt: number): unknown {
     ...(app.category ? { category: app.category } : {}),
     ...(app.cause ? { cause: app.cause } : {}),
   });
-}
-
-/** What one attempt works with: the outage-enduring store and its heartbeat. */
-interface AttemptScope {
-  deps: ActivityDeps;
-  store: ArtifactStore;
-  signal: AbortSignal;
-  beat: { details?: TrialHeartbeat };
 }
 
 /**
@@ -184,20 +168,7 @@ async function runAttempt(
       },
     }),
   );
-  if (result.status === "cancelled" && !ctx.cancellationSignal.aborted) {
-    throw ApplicationFailure.create({
-      message: `worker shutting down at epoch ${hb.epoch}; a retry resumes from epoch ${hb.checkpointEpoch ?? 0}`,
-      type: "WorkerShutdown",
-    });
-  }
-  if (result.status === "cancelled" && cancelledAsStale(ctx)) {
-    throw new AttemptSupersededError(
-      `trial ${trial.trialId}: attempt ${attempt} is no longer current (heartbeat refused)`,
-    );
-  }
-  const artifact = toArtifact(input, result, attempt, hb, (Date.now() - started) / 1000);
-  // The stored trial, which is another attempt's final result if one committed first.
-  return writeTrial(store, artifact, lease);
+  return commitAttempt({ store, lease }, input, result, attempt, hb, started);
 }
 
 /** A checkpoint that cannot be decoded is ignored: the trial restarts rather than failing forever. */
@@ -217,28 +188,4 @@ async function nonRetryableOnBadConfig<T>(fn: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw toApplicationFailure(error);
   }
-}
-
-function toArtifact(
-  input: TrainTrialInput,
-  result: TrainResult,
-  attempt: number,
-  hb: TrialHeartbeat,
-  seconds: number,
-): TrialArtifact {
-  return {
-    sweepId: input.sweepId,
-    trialId: input.trial.trialId,
-    params: input.trial.params,
-    config: input.trial.config,
-    status: result.status,
-    ...(result.divergedAtEpoch === undefined ? {} : { divergedAtEpoch: result.divergedAtEpoch }),
-    records: result.records,
-    attempts: attempt,
-    resumedFromEpochs: hb.resumedFromEpochs,
-    attemptLog: hb.attemptLog,
-    backend: result.backend,
-    durationSeconds: seconds,
-    finishedAt: new Date().toISOString(),
-  };
 }

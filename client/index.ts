@@ -15,8 +15,11 @@ export { readPartialResults } from "./partial";
 export {
   type PreparedSpec,
   prepareSpec,
+  resolveCode,
   resolveDataset,
+  resolveInputs,
   uploadDataset,
+  uploadInputs,
   validateData,
 } from "./prepare";
 export { type WrittenReport, writeSweepReport } from "./report";

@@ -1,9 +1,12 @@
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { basename, isAbsolute, resolve } from "node:path";
+import { basename, isAbsolute, join, resolve } from "node:path";
 import { DataError, UsageError } from "../errors";
 import { datasetConfigOf, type SweepSpec } from "../spec";
+import { bundleCode, uploadCode } from "../storage/code";
 import { sourceReader } from "../storage/datasets";
+import { BundleTooLargeError } from "../storage/folder-bundle";
 import { datasetKey, S3_SCHEME } from "../storage/keys";
 import { type ArtifactStore, ObjectNotFoundError } from "../storage/store";
 import { loadDataset } from "../training";
@@ -12,6 +15,8 @@ import { loadDataset } from "../training";
 export interface PreparedSpec {
   spec: SweepSpec;
   upload?: { localPath: string; key: string };
+  /** A command trial's code folder, bundled: uploaded to its content-addressed source. */
+  code?: { folder: string; source: string; bytes: Uint8Array };
 }
 
 /**
@@ -71,6 +76,53 @@ export async function validateData(
   }
 }
 
+/** Arguments that look like a script in the code folder (`train.py`, `./run.sh`). */
+const SCRIPT = /^(?:\.\/)?[\w./-]+\.(?:py|sh|r|R|jl|js|mjs|cjs|ts|rb|pl|lua|m)$/;
+
+/**
+ * Bundles a command trial's code folder (content-addressed, so the trial ids name the code's
+ * hash) without uploading; a script the command names that is not in the folder is an error.
+ */
+export async function resolveCode(prepared: PreparedSpec, specDir: string): Promise<PreparedSpec> {
+  const { model } = prepared.spec;
+  if (model.type !== "command" || model.code.startsWith(S3_SCHEME)) return prepared;
+  const folder = isAbsolute(model.code) ? model.code : resolve(specDir, model.code);
+  if (!existsSync(folder)) throw new UsageError(`trainable.code: ${folder} does not exist`);
+  model.command.forEach((arg, i) => {
+    if (i > 0 && SCRIPT.test(arg) && !isAbsolute(arg) && !existsSync(join(folder, arg))) {
+      throw new UsageError(
+        `trainable.command[${i}]: ${arg} is not in the code folder ${folder} (trainable.code; the command runs there)`,
+      );
+    }
+  });
+  let bundle: Awaited<ReturnType<typeof bundleCode>>;
+  try {
+    bundle = await bundleCode(folder);
+  } catch (error) {
+    if (!(error instanceof BundleTooLargeError)) throw error;
+    throw new UsageError(
+      `trainable.code: ${error.message}; point code at the folder of the training script only`,
+      { cause: error },
+    );
+  }
+  return {
+    ...prepared,
+    spec: { ...prepared.spec, model: { ...model, code: bundle.source } },
+    code: { folder, source: bundle.source, bytes: bundle.bytes },
+  };
+}
+
+/** The dataset and (for command trials) the code resolved to their bucket keys; nothing uploaded. */
+export async function resolveInputs(spec: SweepSpec, specDir: string): Promise<PreparedSpec> {
+  return resolveCode(await resolveDataset(spec, specDir), specDir);
+}
+
+/** Uploads what `resolveInputs` found local: the dataset and the code bundle. */
+export async function uploadInputs(store: ArtifactStore, prepared: PreparedSpec): Promise<void> {
+  await uploadDataset(store, prepared);
+  if (prepared.code) await uploadCode(store, prepared.code.source, prepared.code.bytes);
+}
+
 export async function uploadDataset(store: ArtifactStore, prepared: PreparedSpec): Promise<void> {
   if (!prepared.upload) return;
   const { key, localPath } = prepared.upload;
@@ -79,7 +131,7 @@ export async function uploadDataset(store: ArtifactStore, prepared: PreparedSpec
 
 /**
  * Everything a spec needs before it can start, as `hypersweep run` does it: the local dataset
- * resolved to its content-addressed key, loaded and validated exactly as a worker will (bad
+ * (and a command trial's code folder) resolved to its content-addressed key, loaded and validated exactly as a worker will (bad
  * data is a `UsageError` naming row and column), and uploaded unless already in the bucket.
  *
  * @example
@@ -92,9 +144,9 @@ export async function prepareSpec(
   spec: SweepSpec,
   specDir: string,
 ): Promise<PreparedSpec> {
-  const prepared = await resolveDataset(spec, specDir);
+  const prepared = await resolveInputs(spec, specDir);
   await validateData(prepared, sourceReader(store, specDir));
   await store.ensureBucket();
-  await uploadDataset(store, prepared);
+  await uploadInputs(store, prepared);
   return prepared;
 }

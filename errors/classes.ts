@@ -12,6 +12,12 @@ export class DataError extends BadInputError {}
 /** A trial config the engine cannot train (e.g. a linear model on a classification task). */
 export class TrainingConfigError extends BadInputError {}
 
+/**
+ * A command trial's process failed in a way no retry fixes: its executable is missing, it exited
+ * with an error, it wrote a malformed protocol line or stopped reporting.
+ */
+export class CommandError extends BadInputError {}
+
 /** One thing wrong with a spec: where (`grid.learningRate[2]`) and what (`must be a positive number`). */
 export interface SpecProblem {
   /** Dotted path into the spec; `""` for the spec as a whole. */
@@ -55,6 +61,7 @@ export const ERROR_CLASSES = [
   ConfigError,
   DataError,
   TrainingConfigError,
+  CommandError,
   SpecError,
   TransientError,
   InternalError,

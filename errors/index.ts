@@ -1,5 +1,6 @@
 /** The error vocabulary (pure: workflows import it too). See `errors/README.md`. */
 export {
+  CommandError,
   ConfigError,
   DataError,
   ERROR_CLASSES,

@@ -33,6 +33,7 @@ th,td{padding:4px 6px;border-bottom:1px solid #eaeef2;text-align:right;white-spa
 th:nth-child(2),td:nth-child(2){text-align:left}
 .retries th,.retries td{text-align:right}
 .retries th:first-child,.retries td:first-child{text-align:left}
+.failures td.error{white-space:pre-wrap;text-align:left;color:var(--bad)}
 thead th{position:sticky;top:0;background:var(--soft);border-bottom:1px solid var(--line)}
 th button{all:unset;cursor:pointer;font-weight:600}
 th[aria-sort=ascending] button::after{content:" ▲";font-size:10px}

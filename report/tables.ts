@@ -162,3 +162,26 @@ export function retriesTable(trials: TrialArtifact[], params: string[], axes: Ax
 ${rows.join("\n")}
 </tbody></table></div>`;
 }
+
+/** Failed trials and their errors (the message the sweep recorded, stderr tails included). */
+export function failuresTable(rows: TrialSummary[], params: string[], axes: Axes): string {
+  const failed = rows.filter((t) => t.status === "failed");
+  const head = ["trial", ...params, "attempts", "error"];
+  const body = failed.map((t) => {
+    const cells = [
+      `<code>${escapeHtml(t.trialId)}</code>`,
+      ...params.map((p) => {
+        const value = t.params[p];
+        return escapeHtml(value === undefined ? "—" : axes.format(p, value));
+      }),
+      String(t.attempts),
+    ];
+    const error = `<td class="error"><code>${escapeHtml(t.error ?? "unknown error")}</code></td>`;
+    return `<tr data-trial="${escapeHtml(t.trialId)}">${cells.map((c) => `<td>${c}</td>`).join("")}${error}</tr>`;
+  });
+  return `<div class="table-wrap"><table class="failures" data-failures>
+<thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>
+<tbody>
+${body.join("\n")}
+</tbody></table></div>`;
+}

@@ -1,3 +1,5 @@
+import type { z } from "zod";
+import { TRAINABLE_KEY, withTrainableAsModel } from "./command";
 import { problemsFromIssues, SpecError } from "./errors";
 import { allowedKeys, SweepSpecSchema } from "./schema";
 import type { SweepSpec } from "./types";
@@ -13,9 +15,17 @@ import type { SweepSpec } from "./types";
  * //   grid.learningRate[2]: must be a positive number
  */
 export function parseSpec(raw: unknown, origin?: string): SweepSpec {
-  const result = SweepSpecSchema.safeParse(raw);
+  // `trainable:` is `model: { type: command }` as users write it; problems keep their spelling.
+  const { raw: input, aliased } = withTrainableAsModel(raw);
+  const result = SweepSpecSchema.safeParse(input);
   if (result.success) return result.data;
-  throw new SpecError(problemsFromIssues(result.error.issues, raw, allowedKeys), origin);
+  const issues = aliased ? result.error.issues.map(asTrainable) : result.error.issues;
+  throw new SpecError(problemsFromIssues(issues, raw, allowedKeys), origin);
+}
+
+function asTrainable(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.path[0] !== "model") return issue;
+  return { ...issue, path: [TRAINABLE_KEY, ...issue.path.slice(1)] };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { COMMAND_PLACEHOLDERS, CommandShape, placeholdersOf, TRAINABLE_KEY } from "./command";
 import type { AllowedKeys } from "./errors";
 import { countTrials, type Expandable, MAX_TRIALS, trialCountBound } from "./expand";
 import { slug } from "./fields";
@@ -38,6 +39,8 @@ const RootShape = {
   description: z.string().optional(),
   dataset: DatasetSchema,
   model: ModelSchema,
+  // Moved under model by parseSpec; still here only when both were given (an error).
+  [TRAINABLE_KEY]: z.unknown().optional(),
   training: TrainingSchema,
   grid: GridSchema,
   exclude: z.array(ExcludeRuleSchema).default([]),
@@ -60,7 +63,7 @@ export const SweepSpecSchema = z
   .strictObject(RootShape)
   .superRefine(checkAcrossSections)
   .transform((parsed): SweepSpec => {
-    const { earlyStopping, ...rest } = parsed;
+    const { earlyStopping, [TRAINABLE_KEY]: _alias, ...rest } = parsed;
     const spec = { ...rest, objective: objectiveOf(parsed) } as SweepSpec;
     if (earlyStopping === undefined) return spec;
     // The stopping metric follows the objective unless it names its own.
@@ -79,7 +82,12 @@ function checkAcrossSections(spec: Parsed, ctx: z.core.$RefinementCtx<Parsed>): 
     ctx.addIssue({ code: "custom", path: ["model", "type"], message });
   }
   const grid = spec.grid as GridSpec;
+  if (spec[TRAINABLE_KEY] !== undefined) {
+    const message = "give either model (built in) or trainable (a command), not both";
+    ctx.addIssue({ code: "custom", path: [TRAINABLE_KEY], message });
+  }
   checkModelKeys(spec, ctx);
+  checkPlaceholders(spec, ctx);
   spec.exclude.forEach((rule, i) => {
     for (const key of Object.keys(rule) as GridKey[]) {
       if (Array.isArray(grid[key])) continue;
@@ -108,7 +116,9 @@ function checkModelKeys(spec: Parsed, ctx: z.core.$RefinementCtx<Parsed>): void 
     for (const [path, where] of sources) {
       for (const key of MLP_KEYS) {
         if (key in where) {
-          const message = `varies the built-in MLP; model type ${spec.model.type} has no ${key}`;
+          const hint =
+            spec.model.type === "command" ? " (vary your own settings under grid.params)" : "";
+          const message = `varies the built-in MLP; model type ${spec.model.type} has no ${key}${hint}`;
           ctx.addIssue({ code: "custom", path: [...path, key], message });
         }
       }
@@ -119,6 +129,24 @@ function checkModelKeys(spec: Parsed, ctx: z.core.$RefinementCtx<Parsed>): void 
     const message = "is also fixed in the top-level params; give it in one place";
     ctx.addIssue({ code: "custom", path: ["grid", "params", name], message });
   }
+}
+
+/** Every `{name}` in a command's arguments names a trial parameter or a known value. */
+function checkPlaceholders(spec: Parsed, ctx: z.core.$RefinementCtx<Parsed>): void {
+  if (spec.model.type !== "command") return;
+  const known = new Set<string>([
+    ...GRID_KEYS,
+    ...COMMAND_PLACEHOLDERS,
+    ...Object.keys((spec.grid as GridSpec).params ?? {}),
+    ...Object.keys(spec.params ?? {}),
+  ]);
+  spec.model.command.forEach((arg, i) => {
+    for (const name of placeholdersOf(arg)) {
+      if (known.has(name)) continue;
+      const message = `{${name}} is not a trial parameter (known: ${[...known].join(", ")}; write {{ for a literal brace)`;
+      ctx.addIssue({ code: "custom", path: ["model", "command", i], message });
+    }
+  });
 }
 
 /** The fewest epochs any trial trains for (grid.epochs overrides training.epochs). */
@@ -199,7 +227,9 @@ export const allowedKeys: AllowedKeys = (path, raw) => {
   if (/^grid\.params\.\w+$/.test(key)) return DISTRIBUTION_KEYS;
   if (/^grid\.\w+$/.test(key)) return DISTRIBUTION_KEYS;
   if (/^grid\.\w+\.when$/.test(key)) return GRID_KEYS;
+  if (key === TRAINABLE_KEY) return Object.keys(CommandShape).filter((k) => k !== "type");
   if (key !== "model") return OBJECT_KEYS[key];
   const type = (raw as { model?: { type?: unknown } } | undefined)?.model?.type;
+  if (type === "command") return Object.keys(CommandShape);
   return Object.keys(type === "linear" ? LinearShape : MlpShape);
 };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CommandShape } from "./command";
 import { describe, isRecord } from "./errors";
 import {
   activationName,
@@ -123,13 +124,13 @@ export const MlpShape = {
 
 export const ModelSchema = z.discriminatedUnion(
   "type",
-  [z.strictObject(LinearShape), z.strictObject(MlpShape)],
+  [z.strictObject(LinearShape), z.strictObject(MlpShape), z.strictObject(CommandShape)],
   {
     error: (issue) => {
       const type = isRecord(issue.input) ? issue.input.type : undefined;
       return type === undefined
-        ? "is required: linear or mlp"
-        : `must be linear or mlp (got ${describe(type)})`;
+        ? "is required: linear or mlp (or give trainable: for a command)"
+        : `must be linear, mlp or command (got ${describe(type)})`;
     },
   },
 );

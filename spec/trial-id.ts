@@ -1,6 +1,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { canonicalJson } from "./canonical";
+import { idPartOf } from "./command";
 import type { OptimizerConfig, TrialConfig } from "./types";
 
 /** Bumped only if the hashed text ever has to change (that would re-run every finished trial). */
@@ -18,7 +19,7 @@ export function trialIdHasher(
   const { batchSize, dataset, epochs, model } = shared;
   const prefix =
     `${TRIAL_ID_SALT}{"batchSize":${canonicalJson(batchSize)},"dataset":${canonicalJson(dataset)},` +
-    `"epochs":${canonicalJson(epochs)},"model":${canonicalJson(model)},"optimizer":`;
+    `"epochs":${canonicalJson(epochs)},"model":${canonicalJson(idPartOf(model))},"optimizer":`;
   const base = sha256.create().update(utf8ToBytes(prefix));
   return (optimizer, seed, params) => {
     // Sorted between optimizer and seed, as canonicalJson would place it; absent when none.

@@ -22,9 +22,31 @@ export interface DatasetConfig {
 
 export type Activation = "relu" | "tanh" | "sigmoid" | "elu" | "linear";
 
+/**
+ * A trial run as a process in any language (`trainable:` in the spec, see spec/README.md).
+ * `command`, `code` and `env` are part of the trial id; the timeouts and the metrics channel
+ * change no result, so they are not.
+ */
+export interface CommandModel {
+  type: "command";
+  /** Program and arguments; `{name}` in an argument is replaced by the trial's parameter. */
+  command: string[];
+  /** The code folder: a local path (relative to the spec's folder) until the sweep starts, then `s3://code/<sha256>/bundle.json`. */
+  code: string;
+  /** Extra environment variables for the process. */
+  env?: Record<string, string>;
+  /** Where the process writes its protocol lines. */
+  metrics: "stdout" | "file";
+  /** A process that reports no line (epoch or checkpoint) for this long is stopped and failed. */
+  reportTimeoutSeconds: number;
+  /** Seconds between SIGTERM and SIGKILL when a trial is cancelled or its worker stops. */
+  killGraceSeconds: number;
+}
+
 export type ModelConfig =
   /** scikit-learn SGDRegressor semantics: squared loss, L2 penalty `alpha`, per-sample updates. */
   | { type: "linear"; alpha: number }
+  | CommandModel
   | {
       type: "mlp";
       hidden: number[];

@@ -51,4 +51,16 @@ export function datasetKey(contentHash: string, fileName: string): string {
   return `datasets/${checkId("dataset", contentHash)}/${safe}`;
 }
 
+/** Content-addressed user code (a folder bundle): the key names the SHA-256 of its bytes. */
+export function codeKey(sha256: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256))
+    throw new UsageError(`invalid code hash ${JSON.stringify(sha256)}`);
+  return `code/${sha256}/bundle.json`;
+}
+
+/** The SHA-256 a code key names, or undefined when the key is not one. */
+export function codeHashOf(key: string): string | undefined {
+  return /^code\/([0-9a-f]{64})\/bundle\.json$/.exec(key)?.[1];
+}
+
 export const S3_SCHEME = "s3://";

@@ -43,6 +43,9 @@ function createModel(trial: TrialConfig, data: PreparedData, rng: Rng): TrialMod
     throw new TrainingConfigError(`epochs must be a non-negative integer, got ${trial.epochs}`);
   }
   if (trial.model.type === "mlp") return new MlpTrainer(trial, data, rng);
+  if (trial.model.type === "command") {
+    throw new TrainingConfigError("a command trial runs as its own process, not in the engine");
+  }
   const { optimizer: o } = trial;
   if (data.task !== "regression") {
     throw new TrainingConfigError("the linear model (SGDRegressor) needs a regression task");

@@ -154,6 +154,7 @@ async function poll(
     backend: deps.backend,
     data: new DataCache(),
     shutdown: shutdown.signal,
+    cacheDir: config.cacheDir,
     ...(config.s3.outageBudgetSeconds
       ? { outageBudgetSeconds: config.s3.outageBudgetSeconds }
       : {}),

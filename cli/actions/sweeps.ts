@@ -3,7 +3,7 @@ import {
   prepareSpec,
   readLeaderboardCsv,
   readResults,
-  resolveDataset,
+  resolveInputs,
   type SweepStatus,
   validateData,
 } from "../../client";
@@ -71,7 +71,7 @@ export async function runCommand(file: string, flags: RunFlags, cmd: Command) {
   if (refused) throw new UsageError(`${file}: ${refused}`);
   const config = configFrom(cmd);
   if (flags.dryRun) {
-    const resolved = await resolveDataset(raw, dir);
+    const resolved = await resolveInputs(raw, dir);
     const { spec } = resolved;
     // A local file is checked as a run checks it; a bucket dataset needs the stack, so not here.
     if (resolved.upload) await validateData(resolved, () => Promise.reject(noBucket()));
@@ -131,7 +131,37 @@ export async function statusCommand(ref: string, flags: { json?: boolean }, cmd:
     (status.state === "running" || status.state === "completed") && !flags.json
       ? await loadContext(new ArtifactStore(config.s3), id)
       : undefined;
-  print(!!flags.json, status, () => statusText(id, status, ctx));
+  const failures =
+    status.state === "completed" && status.result.counts.failed > 0
+      ? await failedTrials(new ArtifactStore(config.s3), id)
+      : [];
+  print(!!flags.json, failures.length ? { ...status, failures } : status, () =>
+    [statusText(id, status, ctx), ...failures.map(failureLine)].join("\n"),
+  );
+  // Like `run --wait`: a finished sweep with failed trials exits 1.
+  if (failures.length) process.exitCode = EXIT_FAILED;
+}
+
+/** The failed trials of a finished sweep and their errors, from its summary. */
+async function failedTrials(store: ArtifactStore, id: string) {
+  const summary = await store
+    .tryGetJson<SweepSummary>(sweepKeys(id).summary)
+    .catch(() => undefined);
+  return (summary?.leaderboard ?? [])
+    .filter((t) => t.status === "failed")
+    .map((t) => ({ trialId: t.trialId, params: t.params, error: t.error ?? "unknown error" }));
+}
+
+function failureLine(f: {
+  trialId: string;
+  params: SweepSummary["leaderboard"][number]["params"];
+  error: string;
+}) {
+  const params = Object.entries(f.params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const error = f.error.length > 600 ? `${f.error.slice(0, 597)}...` : f.error;
+  return `  ✗ ${f.trialId} (${params}): ${error.replaceAll("\n", "\n      ")}`;
 }
 
 /** `pause|resume|cancel ID`. */

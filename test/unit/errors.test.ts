@@ -5,6 +5,7 @@ import { exitCodeOf } from "../../cli/exit-codes";
 import { ConfigError as ConfigErrorFromConfig } from "../../config";
 import {
   BadInputError,
+  CommandError,
   ConfigError,
   DataError,
   dispositionOf,
@@ -24,6 +25,7 @@ const badInput = [
   new ConfigError("bad variable"),
   new DataError("row 7: Height is not a number"),
   new TrainingConfigError("linear needs regression"),
+  new CommandError("train.py exited with code 1"),
   new SpecError([{ path: "grid.learningRate[1]", message: "must be a positive number" }]),
 ];
 
@@ -52,6 +54,7 @@ describe("the error vocabulary", () => {
       "ConfigError",
       "DataError",
       "TrainingConfigError",
+      "CommandError",
       "SpecError",
     ]);
   });

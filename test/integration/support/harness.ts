@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect } from "vitest";
-import { resolveDataset, SweepClient, uploadDataset } from "../../../client";
+import { resolveInputs, SweepClient, uploadInputs } from "../../../client";
 import { type HypersweepConfig, loadConfig } from "../../../config";
 import { expandTrials, parseSpec, type SweepSpec } from "../../../spec";
 import { loadSpecFile } from "../../../spec/file";
@@ -93,8 +93,8 @@ export async function prepare(
 ): Promise<SweepSpec> {
   const store = new ArtifactStore(config.s3);
   await store.ensureBucket();
-  const prepared = await resolveDataset(spec, dir);
-  await uploadDataset(store, prepared);
+  const prepared = await resolveInputs(spec, dir);
+  await uploadInputs(store, prepared);
   return prepared.spec;
 }
 

@@ -141,6 +141,23 @@ describe("buildReport on other sweep shapes", () => {
     expect(html).toContain('data-heatmap="none"');
   });
 
+  it("lists failed trials with their errors, escaped, and has no such section without them", async () => {
+    const failing = makeReportInput({ epochs: 5 });
+    expect(await buildReport(failing)).not.toContain('data-section="failures"');
+    const [first] = failing.summary.leaderboard;
+    failing.summary.leaderboard[0] = {
+      ...first!,
+      status: "failed",
+      error: "python3 train.py exited with code 1 at epoch 2 of 5; stderr ends:\n<RuntimeError>",
+    };
+    const page = await buildReport(failing);
+    const section = sectionWith(page, 'data-section="failures"');
+    expect(section).toContain(first!.trialId);
+    expect(section).toContain(
+      "exited with code 1 at epoch 2 of 5; stderr ends:\n&lt;RuntimeError&gt;",
+    );
+  });
+
   it("escapes strings from the data", async () => {
     const evil = '<img src=x onerror="alert(1)">';
     const html = await buildReport(

@@ -149,7 +149,7 @@ const cases: Array<[string, (s: RawSpec) => unknown, Array<[string, string]>]> =
   [
     "an unknown model type",
     (s) => (s.model = { type: "cnn" }),
-    [["model.type", 'must be linear or mlp (got "cnn")']],
+    [["model.type", 'must be linear, mlp or command (got "cnn")']],
   ],
   [
     "a linear model on a classification task",
@@ -175,7 +175,7 @@ const cases: Array<[string, (s: RawSpec) => unknown, Array<[string, string]>]> =
     [
       [
         "schedule",
-        "unknown key (allowed: name, description, dataset, model, training, grid, exclude, trials, objective, execution, search, earlyStopping, budget, params)",
+        "unknown key (allowed: name, description, dataset, model, trainable, training, grid, exclude, trials, objective, execution, search, earlyStopping, budget, params)",
       ],
     ],
   ],
