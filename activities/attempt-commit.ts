@@ -7,6 +7,7 @@ import type { TrainResult } from "../training";
 import type { TrainTrialInput } from "../workflows/definitions";
 import { cancelledAsStale } from "./attempt-guard";
 import type { ActivityDeps } from "./deps";
+import { toArtifact } from "./trial-common";
 import type { TrialHeartbeat } from "./trial-heartbeat";
 
 /** What one attempt works with: the outage-enduring store and its heartbeat. */
@@ -43,30 +44,7 @@ export async function commitAttempt(
       `trial ${input.trial.trialId}: attempt ${attempt} is no longer current (heartbeat refused)`,
     );
   }
-  const artifact = toArtifact(input, result, attempt, hb, (Date.now() - started) / 1000);
+  const seconds = (Date.now() - started) / 1000;
+  const artifact = toArtifact(input.sweepId, input.trial, result, attempt, hb, seconds);
   return writeTrial(at.store, artifact, at.lease);
-}
-
-function toArtifact(
-  input: TrainTrialInput,
-  result: Pick<TrainResult, "status" | "records" | "divergedAtEpoch" | "backend">,
-  attempt: number,
-  hb: TrialHeartbeat,
-  seconds: number,
-): TrialArtifact {
-  return {
-    sweepId: input.sweepId,
-    trialId: input.trial.trialId,
-    params: input.trial.params,
-    config: input.trial.config,
-    status: result.status,
-    ...(result.divergedAtEpoch === undefined ? {} : { divergedAtEpoch: result.divergedAtEpoch }),
-    records: result.records,
-    attempts: attempt,
-    resumedFromEpochs: hb.resumedFromEpochs,
-    attemptLog: hb.attemptLog,
-    backend: result.backend,
-    durationSeconds: seconds,
-    finishedAt: new Date().toISOString(),
-  };
 }

@@ -35,7 +35,8 @@ export function attemptStore(
     signal,
     onWait: () => ctx.heartbeat(details()),
     onOutage: (event, waitedMs, error) => {
-      const trial = (details() as { trialId?: string } | undefined)?.trialId;
+      const beat = details() as { trialId?: string; packId?: string } | undefined;
+      const trial = beat?.trialId ?? beat?.packId;
       if (event === "down") {
         const why = (error as { code?: string; message?: string })?.code ?? String(error);
         ctx.log.warn(

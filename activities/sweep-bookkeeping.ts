@@ -5,12 +5,31 @@ import type { ArtifactStore } from "../storage/store";
 import { buildSummary, leaderboardCsv, summarizeTrial, trainingSeconds } from "../storage/summary";
 import { latestCheckpoint, readAllTrials, readTrial, writeTrial } from "../storage/trials";
 import { decodeCheckpoint } from "../training";
-import type { RecordFailureInput, SummarizeInput } from "../workflows/definitions";
+import type {
+  PoolWorkersInput,
+  RecordFailureInput,
+  SummarizeInput,
+} from "../workflows/definitions";
+import type { PoolWorker } from "../workflows/pack-plan";
+
+export interface SweepActivityDeps {
+  store: ArtifactStore;
+  /** The live training processes of every pool (the worker registry). */
+  liveWorkers?: () => Promise<(PoolWorker & { pool: string })[]>;
+}
 
 /** Factory for the light activities on the sweep task queue. */
-export function createSweepActivities(deps: { store: ArtifactStore }) {
+export function createSweepActivities(deps: SweepActivityDeps) {
   const { store } = deps;
   return {
+    /** The backends and devices the pool's live workers train on (`execution.pack: auto`). */
+    async poolWorkers(input: PoolWorkersInput): Promise<PoolWorker[]> {
+      const live = (await deps.liveWorkers?.()) ?? [];
+      return live
+        .filter((w) => w.pool === input.pool)
+        .map(({ backend, devices }) => ({ backend, devices }));
+    },
+
     /** Writes `spec.json` (idempotent: same key, same content). */
     async writeSweepSpec(input: { sweepId: string; spec: unknown }): Promise<string> {
       const key = sweepKeys(input.sweepId).spec;

@@ -1,47 +1,29 @@
-import { ApplicationFailure, CancelledFailure, Context } from "@temporalio/activity";
+import { CancelledFailure, Context } from "@temporalio/activity";
 import { toApplicationFailure } from "../errors";
 import { type TrialLabels, trialLabelsOf } from "../metrics";
-import type { EpochRecord } from "../spec/types";
 import type { TrialArtifact } from "../storage/artifacts";
-import { sourceReader } from "../storage/datasets";
 import { TrialLease } from "../storage/lease";
 import type { ArtifactStore } from "../storage/store";
 import { isFinal, latestCheckpoint, readTrial, saveCheckpoint } from "../storage/trials";
-import { decodeCheckpoint, loadDataset, trainTrial as runTraining } from "../training";
-import type { TrainTrialInput, TrialFailureDetails, TrialOutcome } from "../workflows/definitions";
+import { trainTrial as runTraining } from "../training";
+import type { TrainTrialInput, TrialOutcome } from "../workflows/definitions";
 import { type AttemptScope, commitAttempt } from "./attempt-commit";
-import { attemptStore, isSuperseded, leaseHolderOf } from "./attempt-guard";
+import { attemptStore, leaseHolderOf } from "./attempt-guard";
 import { runCommandAttempt } from "./command-trial";
 import type { ActivityDeps } from "./deps";
+import { createPackTraining } from "./train-pack";
+import {
+  attemptError,
+  cachedDataset,
+  nonRetryableOnBadConfig,
+  outcomeOf,
+  usable,
+} from "./trial-common";
 import { heartbeatFor, type TrialHeartbeat } from "./trial-heartbeat";
 
-function objectiveOf(records: EpochRecord[], metric: TrainTrialInput["objective"]["metric"]) {
-  const v = records.at(-1)?.[metric];
-  return v !== undefined && Number.isFinite(v) ? v : undefined;
-}
-
-export function outcomeOf(a: TrialArtifact, input: TrainTrialInput, reused: boolean): TrialOutcome {
-  const objective = objectiveOf(a.records, input.objective.metric);
-  return {
-    trialId: a.trialId,
-    status: a.status,
-    epochs: a.records.length,
-    ...(objective === undefined ? {} : { objective }),
-    attempts: a.attempts,
-    resumes: a.resumedFromEpochs.length,
-    reused,
-  };
-}
-
-export async function loadData(deps: ActivityDeps, store: ArtifactStore, input: TrainTrialInput) {
-  const { dataset } = input.trial.config;
-  try {
-    return await deps.data.get(JSON.stringify(dataset), () =>
-      loadDataset(dataset, sourceReader(store)),
-    );
-  } catch (error) {
-    throw toApplicationFailure(error);
-  }
+/** The trial's dataset, from the worker's cache. */
+export function loadData(deps: ActivityDeps, store: ArtifactStore, input: TrainTrialInput) {
+  return cachedDataset(deps, store, input.trial.config.dataset);
 }
 
 /** Factory for the training activity; the worker supplies store, metrics and backend. */
@@ -77,49 +59,13 @@ export function createTrainingActivities(deps: ActivityDeps) {
     try {
       artifact = await attemptOf({ deps, store, signal, beat }, input, labels, attempt, started);
     } catch (error) {
-      if (isSuperseded(error)) {
-        // A newer attempt owns the trial: not this trial's failure, and nothing of ours was written.
-        ctx.log.warn(`${(error as Error).message}; stopping without writing`);
-        throw toApplicationFailure(error);
-      }
-      // The trial will not run again: count it failed; otherwise let its series expire.
-      const final =
-        (error instanceof ApplicationFailure && error.nonRetryable) ||
-        attempt >= (input.maximumAttempts ?? Number.POSITIVE_INFINITY);
-      if (final) deps.metrics?.trialFinished(labels, "failed", (Date.now() - started) / 1000);
-      else deps.metrics?.attemptFailed(labels);
-      throw withAttempt(error, attempt);
+      throw attemptError(deps, ctx, error, { labels: [labels], attempt, started, input });
     }
     deps.metrics?.trialFinished(labels, artifact.status, artifact.durationSeconds);
     if (artifact.status === "cancelled") throw new CancelledFailure("trial cancelled by the sweep");
     return outcomeOf(artifact, input, false);
   }
-  return { trainTrial };
-}
-
-/**
- * The error as an `ApplicationFailure` (ours converted by `toApplicationFailure`; message, type,
- * retryability, details and cause kept) with this attempt added to its details, so the sweep
- * records the attempts a failed trial really made. Cancellation passes through untouched.
- */
-function withAttempt(error: unknown, attempt: number): unknown {
-  const converted = toApplicationFailure(error);
-  if (converted instanceof CancelledFailure || !(converted instanceof Error)) return converted;
-  const report: TrialFailureDetails = { attempt };
-  if (!(converted instanceof ApplicationFailure)) {
-    const { message, name } = converted;
-    return ApplicationFailure.create({ message, type: name, details: [report], cause: converted });
-  }
-  const app = converted;
-  return ApplicationFailure.create({
-    message: app.message,
-    ...(app.type ? { type: app.type } : {}),
-    nonRetryable: app.nonRetryable ?? false,
-    details: [...(app.details ?? []), report],
-    ...(app.nextRetryDelay ? { nextRetryDelay: app.nextRetryDelay } : {}),
-    ...(app.category ? { category: app.category } : {}),
-    ...(app.cause ? { cause: app.cause } : {}),
-  });
+  return { trainTrial, trainTrials: createPackTraining(deps) };
 }
 
 /**
@@ -169,23 +115,4 @@ async function runAttempt(
     }),
   );
   return commitAttempt({ store, lease }, input, result, attempt, hb, started);
-}
-
-/** A checkpoint that cannot be decoded is ignored: the trial restarts rather than failing forever. */
-function usable<T extends { bytes: Uint8Array }>(checkpoint: T | undefined): T | undefined {
-  if (!checkpoint) return undefined;
-  try {
-    decodeCheckpoint(checkpoint.bytes);
-    return checkpoint;
-  } catch {
-    return undefined;
-  }
-}
-
-async function nonRetryableOnBadConfig<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw toApplicationFailure(error);
-  }
 }

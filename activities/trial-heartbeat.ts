@@ -16,9 +16,24 @@ export interface AttemptRecord {
   reachedEpoch: number;
 }
 
-function previousHeartbeat(): TrialHeartbeat | undefined {
-  const details = Context.current().info.heartbeatDetails as TrialHeartbeat | undefined;
-  return details && typeof details.epoch === "number" ? details : undefined;
+/** A packed activity's heartbeat: one entry per trial it is still training. */
+export interface PackHeartbeat {
+  packId: string;
+  trials: TrialHeartbeat[];
+}
+
+/** The previous attempt's last heartbeat of `trialId` (solo or inside a pack). */
+function previousHeartbeat(trialId: string): TrialHeartbeat | undefined {
+  const details = Context.current().info.heartbeatDetails as
+    | TrialHeartbeat
+    | PackHeartbeat
+    | undefined;
+  if (details && "trials" in details && Array.isArray(details.trials)) {
+    return details.trials.find((t) => t.trialId === trialId && typeof t.epoch === "number");
+  }
+  return details && typeof (details as TrialHeartbeat).epoch === "number"
+    ? (details as TrialHeartbeat)
+    : undefined;
 }
 
 /** This attempt's heartbeat, carrying the resume history of earlier attempts forward. */
@@ -27,7 +42,7 @@ export function heartbeatFor(
   attempt: number,
   checkpointEpoch: number | undefined,
 ): TrialHeartbeat {
-  const prior = previousHeartbeat();
+  const prior = previousHeartbeat(trialId);
   const from = checkpointEpoch ?? 0;
   return {
     trialId,

@@ -23,8 +23,13 @@ export function stateName(state: string): string {
   return state.toLowerCase().replaceAll("_", "-");
 }
 
-/** A pending training activity as a running trial (its epoch from the last heartbeat). */
-export function runningTrial(
+type Beat = { trialId?: string; epoch?: number };
+
+/**
+ * A pending training activity as its running trials: one (solo), or every trial a pack's last
+ * heartbeat lists; a pack not yet started counts its trials from its id (`pack-<id>-<n>`).
+ */
+export function runningTrials(
   client: Client,
   activity: {
     heartbeatDetails?: { payloads?: unknown[] | null } | null;
@@ -32,24 +37,27 @@ export function runningTrial(
     activityId?: string | null;
     state?: number | null;
   },
-): RunningTrial {
+): RunningTrial[] {
   const payload = activity.heartbeatDetails?.payloads?.[0];
-  let details: { trialId?: string; epoch?: number } | undefined;
+  let details: (Beat & { trials?: Beat[] }) | undefined;
   try {
     details = payload
-      ? (client.options.loadedDataConverter.payloadConverter.fromPayload(payload as never) as {
-          trialId?: string;
-          epoch?: number;
-        })
+      ? (client.options.loadedDataConverter.payloadConverter.fromPayload(
+          payload as never,
+        ) as typeof details)
       : undefined;
   } catch {
     details = undefined;
   }
-  // Before the first heartbeat the trial is unnamed (activity ids are not trial ids).
-  return {
-    ...(details?.trialId === undefined ? {} : { trialId: details.trialId }),
-    ...(details?.epoch === undefined ? {} : { epoch: details.epoch }),
-    attempt: activity.attempt ?? 1,
-    queued: activity.state === SCHEDULED,
-  };
+  const base = { attempt: activity.attempt ?? 1, queued: activity.state === SCHEDULED };
+  const named = (d: Beat | undefined): RunningTrial => ({
+    ...(d?.trialId === undefined ? {} : { trialId: d.trialId }),
+    ...(d?.epoch === undefined ? {} : { epoch: d.epoch }),
+    ...base,
+  });
+  if (Array.isArray(details?.trials)) return details.trials.map(named);
+  const packSize = /^pack-.+-(\d+)$/.exec(activity.activityId ?? "")?.[1];
+  // Before the first heartbeat a trial is unnamed (a solo activity's id is not its trial id).
+  if (!details && packSize) return Array.from({ length: Number(packSize) }, () => named(undefined));
+  return [named(details)];
 }

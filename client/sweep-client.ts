@@ -28,7 +28,7 @@ import {
 import type { sweepWorkflow } from "../workflows/sweep";
 import { connectClient } from "./connection";
 import { listSweeps, pickSweep, type SweepListing, type SweepMemo } from "./list";
-import { runningTrial, type SweepStatus, stateName } from "./status";
+import { runningTrials, type SweepStatus, stateName } from "./status";
 import { type SweepEvent, type WatchOptions, watchSweep } from "./watch";
 
 /** `TASK_QUEUE_TYPE_ACTIVITY`: training trials are activities on the pool's queue. */
@@ -159,7 +159,7 @@ export class SweepClient {
         namespace: this.client.options.namespace,
         execution: { workflowId: sweepId },
       });
-      const trials = (raw.pendingActivities ?? []).map((a) => runningTrial(this.client, a));
+      const trials = (raw.pendingActivities ?? []).flatMap((a) => runningTrials(this.client, a));
       return { state: "running", progress, trials };
     }
     if (state === "COMPLETED") return { state: "completed", result: await handle.result() };

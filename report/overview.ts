@@ -7,6 +7,7 @@ export function overview(summary: SweepSummary, trials: TrialArtifact[], fixed: 
   const retries = trials.reduce((s, t) => s + Math.max(0, t.attempts - 1), 0);
   const resumes = trials.reduce((s, t) => s + t.resumedFromEpochs.length, 0);
   const backends = [...new Set(trials.map((t) => t.backend))].join(", ") || "—";
+  const packing = packingOf(trials);
   const objective = `${summary.objective.mode} ${summary.objective.metric}`;
   const stat = (key: string, value: string, attrs = "") =>
     `<div class="stat"${attrs}><span class="k">${escapeHtml(key)}</span><span class="v">${escapeHtml(value)}</span></div>`;
@@ -27,8 +28,19 @@ ${counts.join("\n")}
 ${stat("retries", String(retries), " data-retries-total")}
 ${stat("resumes", String(resumes), " data-resumes-total")}
 ${stat("best val", bestText)}
-${stat("backend", backends)}
+${stat("backend", backends, " data-backend")}
+${stat("packing", packing, " data-packing")}
 </div>`;
+}
+
+/** How the trials trained: `solo`, `packs of 12`, `packs of 4–128, 3 solo`. */
+export function packingOf(trials: Pick<TrialArtifact, "packSize">[]): string {
+  const sizes = trials.flatMap((t) => (t.packSize && t.packSize > 1 ? [t.packSize] : []));
+  const solo = trials.length - sizes.length;
+  if (!sizes.length) return trials.length ? "solo" : "—";
+  const [lo, hi] = [Math.min(...sizes), Math.max(...sizes)];
+  const packs = `packs of ${lo === hi ? lo : `${lo}–${hi}`}`;
+  return solo ? `${packs}, ${solo} solo` : packs;
 }
 
 type Stat = (key: string, value: string, attrs?: string) => string;

@@ -32,6 +32,9 @@ export const LIMITS = {
   batchSize: 65_536,
 };
 
+/** Most trials one packed activity trains (its input and heartbeat stay far below 2 MB). */
+export const MAX_PACK = 512;
+
 const intAtMost = (max: number) =>
   positiveInt.refine((v) => v <= max, must(`must be at most ${max}`));
 
@@ -181,6 +184,11 @@ export const ExecutionShape = {
   retry: RetrySchema.prefault({}),
   trialTimeoutMinutes: positiveNumber.default(60),
   heartbeatTimeoutSeconds: positiveNumber.default(30),
+  pack: z
+    .union([z.literal("auto"), intAtMost(MAX_PACK)], {
+      error: () => `must be "auto" or a whole number from 1 to ${MAX_PACK}`,
+    })
+    .default("auto"),
 };
 
 export const ExecutionSchema = z.strictObject(ExecutionShape).superRefine((e, ctx) => {

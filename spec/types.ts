@@ -290,6 +290,12 @@ export interface ExecutionSpec {
   retry: RetrySpec;
   trialTimeoutMinutes: number;
   heartbeatTimeoutSeconds: number;
+  /**
+   * Trials per training activity: compatible trials train as one batched computation. `auto`
+   * (the default) is chosen when the sweep starts, from the pool's backends; 1 turns packing
+   * off. Absent in specs started before packing existed: solo.
+   */
+  pack?: "auto" | number;
 }
 
 /** A validated sweep spec, every default filled in (parsing it again yields the same value). */

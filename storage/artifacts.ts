@@ -20,6 +20,8 @@ export interface TrialArtifact {
   attemptLog?: { attempt: number; resumedFromEpoch: number; reachedEpoch: number }[];
   /** Training backend actually used, e.g. `wasm`, `cpu`, `tensorflow-gpu`. */
   backend: string;
+  /** Trials of the packed activity that committed it (absent: trained solo). */
+  packSize?: number;
   durationSeconds: number;
   finishedAt: string;
   error?: string;

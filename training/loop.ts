@@ -153,6 +153,7 @@ export async function trainPack(opts: TrainPackOptions): Promise<TrainResult[]> 
     resumeFrom: mlp.map((i) => opts.resumeFrom?.[i]),
     onEpoch: (k, r) => opts.onEpoch?.(mlp[k]!, r),
     onCheckpoint: async (k, b, e) => opts.onCheckpoint?.(mlp[k]!, b, e),
+    onFinish: (k, r) => opts.onFinish?.(mlp[k]!, r),
   });
   mlp.forEach((i, k) => {
     out[i] = packed[k]!;
@@ -160,7 +161,7 @@ export async function trainPack(opts: TrainPackOptions): Promise<TrainResult[]> 
   for (const [i, trial] of opts.trials.entries()) {
     if (trial.model.type === "mlp") continue;
     const bytes = opts.resumeFrom?.[i];
-    out[i] = await trainTrial({
+    const result = await trainTrial({
       trial,
       data: opts.data,
       ...(opts.signal ? { signal: opts.signal } : {}),
@@ -169,6 +170,8 @@ export async function trainPack(opts: TrainPackOptions): Promise<TrainResult[]> 
       onEpoch: (r) => opts.onEpoch?.(i, r),
       onCheckpoint: async (b, e) => opts.onCheckpoint?.(i, b, e),
     });
+    out[i] = result;
+    if (result.status !== "cancelled") opts.onFinish?.(i, result);
   }
   return out;
 }

@@ -4,6 +4,7 @@ import { createSweepActivities } from "../activities/sweep-bookkeeping";
 import type { HypersweepConfig } from "../config";
 import { ArtifactStore } from "../storage/store";
 import { SWEEP_TASK_QUEUE } from "../workflows/definitions";
+import { listLiveWorkers } from "./registry";
 import { installRuntime } from "./runtime";
 import { DEFAULT_CONNECT_TIMEOUT_SECONDS, waitForDependencies } from "./startup";
 
@@ -42,7 +43,7 @@ export async function runSweepWorker(
       namespace: config.temporal.namespace,
       taskQueue: SWEEP_TASK_QUEUE,
       workflowsPath: WORKFLOWS_PATH,
-      activities: createSweepActivities({ store }),
+      activities: createSweepActivities({ store, liveWorkers: () => listLiveWorkers(store) }),
     });
     // The runtime itself starts a shutdown on SIGINT/SIGTERM; a second shutdown() throws.
     const onStop = () => {

@@ -173,21 +173,27 @@ async function poll(
     // Frequent heartbeats: progress in `status` is fresh and cancellation arrives within seconds.
     maxHeartbeatThrottleInterval: "1 second",
     activities: {
-      trainTrial: async (input: Parameters<typeof activities.trainTrial>[0]) => {
-        metrics.setSlots(++busy, options.concurrency);
-        try {
-          return await activities.trainTrial(input);
-        } finally {
-          metrics.setSlots(--busy, options.concurrency);
-          // Recycling drains: no new task is polled, the running ones finish undisturbed.
-          if (recycleDue(options, ++trials) && worker.getState() === "RUNNING") {
-            end = "recycled";
-            worker.shutdown();
-          }
-        }
-      },
+      trainTrial: (input: Parameters<typeof activities.trainTrial>[0]) =>
+        slot(() => activities.trainTrial(input)),
+      trainTrials: (input: Parameters<typeof activities.trainTrials>[0]) =>
+        slot(() => activities.trainTrials(input), input.trials.length),
     },
   });
+  /** One training activity (a trial or a pack) in a slot; recycling counts the trials. */
+  async function slot<T>(run: () => Promise<T>, trialCount = 1): Promise<T> {
+    metrics.setSlots(++busy, options.concurrency);
+    try {
+      return await run();
+    } finally {
+      metrics.setSlots(--busy, options.concurrency);
+      trials += trialCount;
+      // Recycling drains: no new task is polled, the running ones finish undisturbed.
+      if (recycleDue(options, trials) && worker.getState() === "RUNNING") {
+        end = "recycled";
+        worker.shutdown();
+      }
+    }
+  }
   const onStop = () => {
     shutdown.abort();
     // The runtime itself starts a shutdown on SIGINT/SIGTERM; a second shutdown() throws.

@@ -61,6 +61,8 @@ export interface SweepState {
   cancelled: boolean;
   maxParallel: number;
   startedAt: string;
+  /** Trials per training activity, fixed at the first run (`execution.pack` resolved). */
+  pack?: number;
   /** Runs of this workflow so far (continue-as-new count + 1). */
   runs: number;
   largestHistory: number;
@@ -102,6 +104,26 @@ export interface TrainTrialInput {
   pool: string;
   /** The retry policy's limit, so the last attempt knows it is the last. */
   maximumAttempts?: number;
+}
+
+/** One packed training activity: trials of one pack group, consecutive in the sweep. */
+export interface TrainTrialsInput extends Omit<TrainTrialInput, "trial"> {
+  /** Derived from its trials' ids (`packIdOf`): the activity's name in logs and heartbeats. */
+  packId: string;
+  trials: TrialSpec[];
+}
+
+/**
+ * What a packed activity cancelled by the sweep adds to its `CancelledFailure` details: the
+ * trials of the pack that had already finished (the rest are cancelled).
+ */
+export interface PackCancelDetails {
+  finished: TrialOutcome[];
+}
+
+/** Pool workers' backends, for `execution.pack: auto`. */
+export interface PoolWorkersInput {
+  pool: string;
 }
 
 export interface RecordFailureInput {

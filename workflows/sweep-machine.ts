@@ -12,8 +12,10 @@ import type {
   SweepResult,
   SweepState,
   TrainTrialInput,
+  TrainTrialsInput,
   TrialOutcome,
 } from "./definitions";
+import { packIdOf } from "./pack-plan";
 import {
   checkMaxParallel,
   DEFAULT_HISTORY_LIMIT,
@@ -60,6 +62,8 @@ export class SweepMachine {
   readonly sweepId: string;
   readonly state: SweepState;
   readonly running = new Set<string>();
+  /** Training activities in flight: a solo trial or a pack each count one of `maxParallel`. */
+  #activities = 0;
   readonly #spec: SweepSpec;
   readonly #source: TrialSource;
   readonly #historyLimit: number;
@@ -132,23 +136,56 @@ export class SweepMachine {
     const { state } = this;
     return (
       state.cancelled ||
-      (!state.paused && this.running.size < state.maxParallel && this.#source.ready(state))
+      (!state.paused && this.#activities < state.maxParallel && this.#source.ready(state))
     );
   }
 
   /** The next trial to start, marked running; undefined when cancelled or none is ready. */
   start(): TrialSpec | undefined {
+    const trial = this.#take();
+    if (trial) this.#activities += 1;
+    return trial;
+  }
+
+  #take(): TrialSpec | undefined {
     if (this.state.cancelled) return undefined;
     const trial = this.#source.take(this.state);
     if (trial) this.running.add(trial.trialId);
     return trial;
   }
 
+  /**
+   * The next trials to start as one activity, marked running: the next trial and up to
+   * `size - 1` consecutive ones of its pack group (`groupOf`; undefined: it trains alone).
+   * Consecutive only, so the source's cursor stays the whole scheduling state.
+   */
+  startPack(size: number, groupOf: (trial: TrialSpec) => string | undefined): TrialSpec[] {
+    const first = this.#take();
+    if (!first) return [];
+    this.#activities += 1;
+    const pack = [first];
+    const group = size > 1 ? groupOf(first) : undefined;
+    while (group !== undefined && pack.length < size && this.#source.ready(this.state)) {
+      const next = this.#source.peek?.(this.state);
+      if (!next || groupOf(next) !== group) break;
+      pack.push(this.#take()!);
+    }
+    return pack;
+  }
+
   trainInput(trial: TrialSpec): TrainTrialInput {
+    const { sweepId, ...rest } = this.#activityInput();
+    return { sweepId, trial, ...rest };
+  }
+
+  packInput(trials: TrialSpec[]): TrainTrialsInput {
+    return { ...this.#activityInput(), packId: packIdOf(trials), trials };
+  }
+
+  #activityInput(): Omit<TrainTrialInput, "trial"> {
     const spec = this.#spec;
     return {
       sweepId: this.sweepId,
-      trial,
       checkpointEvery: spec.training.checkpointEvery,
       objective: spec.objective,
       pool: spec.execution.pool,
@@ -172,8 +209,19 @@ export class SweepMachine {
     };
   }
 
-  /** Folds a finished trial in: no longer running, counted, shown to the source. */
+  /** Folds a finished solo trial in: no longer running, counted, shown to the source. */
   finish(outcome: TrialOutcome): void {
+    this.#activities -= 1;
+    this.#fold(outcome);
+  }
+
+  /** Folds in every trial of a finished pack (one activity). */
+  finishPack(outcomes: TrialOutcome[]): void {
+    this.#activities -= 1;
+    for (const outcome of outcomes) this.#fold(outcome);
+  }
+
+  #fold(outcome: TrialOutcome): void {
     this.running.delete(outcome.trialId);
     recordOutcome(this.state, outcome, this.#spec.objective.mode);
     this.#source.observe?.(outcome, this.state);

@@ -1,6 +1,7 @@
 import {
   ActivityCancellationType,
   ActivityFailure,
+  type ActivityOptions,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
@@ -17,12 +18,15 @@ import type { TrialSpec } from "../spec/types";
 import {
   cancelSweepSignal,
   NON_RETRYABLE_ERRORS,
+  type PackCancelDetails,
   pauseSweepSignal,
   poolTaskQueue,
   progressQuery,
+  type RecordFailureInput,
   resumeSweepSignal,
   type SweepActivities,
   type SweepResult,
+  type SweepState,
   type SweepWorkflowInput,
   setMaxParallelSignal,
   setMaxParallelUpdate,
@@ -30,6 +34,7 @@ import {
   type TrialFailureDetails,
   type TrialOutcome,
 } from "./definitions";
+import { autoPackSize, packGroupOf } from "./pack-plan";
 import { type HistoryFacts, SweepMachine, type TrialFailure } from "./sweep-machine";
 import { initialState } from "./sweep-state";
 import { gridSource } from "./trial-source";
@@ -41,9 +46,9 @@ const bookkeeping = proxyActivities<SweepActivities>({
   retry: { initialInterval: "1s", backoffCoefficient: 2, maximumInterval: "30s" },
 });
 
-function trainingActivities(input: SweepWorkflowInput) {
+function trainingOptions(input: SweepWorkflowInput): ActivityOptions {
   const { execution } = input.spec;
-  return proxyActivities<TrainingActivities>({
+  return {
     taskQueue: poolTaskQueue(execution.pool),
     startToCloseTimeout: execution.trialTimeoutMinutes * 60_000,
     heartbeatTimeout: execution.heartbeatTimeoutSeconds * 1000,
@@ -55,7 +60,11 @@ function trainingActivities(input: SweepWorkflowInput) {
       maximumInterval: execution.retry.maximumIntervalSeconds * 1000,
       nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
     },
-  });
+  };
+}
+
+function trainingActivities(input: SweepWorkflowInput) {
+  return proxyActivities<TrainingActivities>(trainingOptions(input));
 }
 
 /** The facts the machine needs from whatever `trainTrial` threw. */
@@ -71,6 +80,27 @@ function trialFailure(error: unknown): TrialFailure {
     ...(typeof attempt === "number" ? { reportedAttempt: attempt } : {}),
     ...(error instanceof ActivityFailure ? { retryState: error.retryState } : {}),
   };
+}
+
+/** The trials a cancelled pack had finished before the cancel reached it. */
+function finishedBeforeCancel(error: unknown): Map<string, TrialOutcome> {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  const details = cause instanceof CancelledFailure ? (cause.details ?? []) : [];
+  const finished = details.flatMap((d) => (d as Partial<PackCancelDetails> | null)?.finished ?? []);
+  return new Map(finished.map((o) => [o.trialId, o]));
+}
+
+/**
+ * Trials per activity (`execution.pack`), fixed at the first run: `auto` asks the worker
+ * registry which backends the pool trains on. Specs from before packing have none: solo.
+ */
+async function packSizeOf(input: SweepWorkflowInput, state: SweepState): Promise<number> {
+  if (state.pack !== undefined) return state.pack;
+  const { pack, pool } = input.spec.execution;
+  if (pack === undefined) return 1;
+  if (pack !== "auto") return pack;
+  const needsWorkers = input.spec.model.type === "mlp";
+  return autoPackSize(input.spec, needsWorkers ? await bookkeeping.poolWorkers({ pool }) : []);
 }
 
 function installHandlers(machine: SweepMachine, scope: CancellationScope): void {
@@ -131,10 +161,49 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     machine.finish(outcome);
   };
 
-  while (machine.scheduling(history())) {
-    await condition(() => machine.wakes());
-    const trial = machine.start();
-    if (trial) void runTrial(trial);
+  const runPack = async (trials: TrialSpec[]): Promise<void> => {
+    let outcomes: TrialOutcome[];
+    try {
+      const packInput = machine.packInput(trials);
+      // The pack's activity id is its pack id (derived from its trials' ids), so a pending
+      // activity names its trials in the Web UI and in `describe`.
+      const packTrain = proxyActivities<TrainingActivities>({
+        ...trainingOptions(input),
+        activityId: packInput.packId,
+      });
+      outcomes = await scope.run(() => packTrain.trainTrials(packInput));
+    } catch (error) {
+      const failure = trialFailure(error);
+      const finished = finishedBeforeCancel(error);
+      const records: RecordFailureInput[] = [];
+      outcomes = trials.map((trial) => {
+        const done = finished.get(trial.trialId);
+        if (done) return done;
+        const failed = machine.failed(trial, failure);
+        if (failed.record) records.push(failed.record);
+        return failed.outcome;
+      });
+      await Promise.all(records.map((r) => bookkeeping.recordFailedTrial(r)));
+    }
+    machine.finishPack(outcomes);
+  };
+
+  // Patched: sweeps started before packing schedule one trial per activity, as they did.
+  if (patched("packed-trials")) {
+    const size = await packSizeOf(input, machine.state);
+    machine.state.pack = size;
+    while (machine.scheduling(history())) {
+      await condition(() => machine.wakes());
+      const pack = machine.startPack(size, packGroupOf);
+      if (pack.length === 1) void runTrial(pack[0]!);
+      else if (pack.length > 1) void runPack(pack);
+    }
+  } else {
+    while (machine.scheduling(history())) {
+      await condition(() => machine.wakes());
+      const trial = machine.start();
+      if (trial) void runTrial(trial);
+    }
   }
   await condition(() => machine.running.size === 0);
   machine.noteHistory(workflowInfo().historyLength);

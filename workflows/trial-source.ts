@@ -16,6 +16,8 @@ export interface TrialSource {
   exhausted(state: SweepState): boolean;
   /** The next trial, advancing the source; undefined when none is ready. */
   take(state: SweepState): TrialSpec | undefined;
+  /** The trial `take` would hand out next, without advancing (packs look ahead with it). */
+  peek?(state: SweepState): TrialSpec | undefined;
   /** A finished trial's outcome (samplers learn from it; the grid ignores it). */
   observe?(outcome: TrialOutcome, state: SweepState): void;
 }
@@ -31,5 +33,6 @@ export function gridSource(trials: readonly TrialSpec[]): TrialSource {
       if (trial) state.nextIndex += 1;
       return trial;
     },
+    peek: (state) => trials[state.nextIndex],
   };
 }

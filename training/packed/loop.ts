@@ -20,6 +20,8 @@ export interface TrainPackOptions {
   /** After each epoch of trial `trialIndex`, its diverging one included. */
   onEpoch?: (trialIndex: number, record: EpochRecord) => void | Promise<void>;
   onCheckpoint?: (trialIndex: number, bytes: Uint8Array, epoch: number) => Promise<void>;
+  /** As soon as trial `trialIndex` has its final result (completed or diverged), before the rest. */
+  onFinish?: (trialIndex: number, result: TrainResult) => void;
 }
 
 /**
@@ -71,16 +73,20 @@ async function runGroup(
   const base = { backend: currentBackend() };
   let live = members;
   const finish = (m: Member, r: Omit<TrainResult, "backend" | "records">) => {
-    out[m.index] = {
+    const result: TrainResult = {
       ...r,
       ...base,
       records: m.records,
       ...(m.start ? { resumedFromEpoch: m.start } : {}),
     };
+    out[m.index] = result;
+    if (r.status !== "cancelled") opts.onFinish?.(m.index, result);
   };
   const checkpoint = async (epoch: number) => {
-    if (!opts.onCheckpoint) return;
-    for (const [k, m] of live.entries()) {
+    const save = opts.onCheckpoint;
+    if (!save) return;
+    // Encoded one by one (device reads), written side by side: a pack's checkpoint is K writes.
+    const writes = live.map((m, k) => {
       const { arrays, iterations } = net.exportState(k);
       const identity = trialIdentity(m.trial);
       const bytes = encodeCheckpoint({
@@ -92,8 +98,9 @@ async function runGroup(
         records: m.records,
         arrays,
       });
-      await opts.onCheckpoint(m.index, bytes, epoch);
-    }
+      return save(m.index, bytes, epoch);
+    });
+    await Promise.all(writes);
   };
   try {
     for (let epoch = members[0]!.start + 1; epoch <= trial.epochs; epoch++) {
@@ -174,13 +181,15 @@ export async function trainPackedMlp(opts: TrainPackOptions): Promise<TrainResul
   const out: TrainResult[] = new Array(trials.length);
   for (const g of groups.values()) {
     if (g[0]!.start >= g[0]!.trial.epochs) {
-      for (const m of g)
+      for (const m of g) {
         out[m.index] = {
           status: "completed",
           records: m.records,
           backend: currentBackend(),
           ...(m.start ? { resumedFromEpoch: m.start } : {}),
         };
+        opts.onFinish?.(m.index, out[m.index]!);
+      }
       continue;
     }
     await runGroup(g, opts, out);

@@ -228,7 +228,15 @@ export async function smallSweep(
   config: HypersweepConfig,
   name: string,
   pool: string,
-  opts: { epochs: number; checkpointEvery: number; maxParallel: number; momenta?: number[] },
+  opts: {
+    epochs: number;
+    checkpointEvery: number;
+    maxParallel: number;
+    momenta?: number[];
+    /** execution.pack; the default (auto) packs nothing on the tests' wasm workers. */
+    pack?: number;
+    heartbeatTimeoutSeconds?: number;
+  },
 ): Promise<SweepSpec> {
   const { spec, dir } = await seedSpec("03-momentum.yaml", (s) => ({
     ...s,
@@ -239,7 +247,8 @@ export async function smallSweep(
       ...s.execution,
       pool,
       maxParallel: opts.maxParallel,
-      heartbeatTimeoutSeconds: 5,
+      ...(opts.pack === undefined ? {} : { pack: opts.pack }),
+      heartbeatTimeoutSeconds: opts.heartbeatTimeoutSeconds ?? 5,
       retry: {
         maximumAttempts: 20,
         initialIntervalSeconds: 1,
@@ -251,29 +260,32 @@ export async function smallSweep(
   return prepare(config, spec, dir);
 }
 
-/** Pending training activities of a sweep: attempt, worker identity and last heartbeat. */
+type Beat = { trialId: string; epoch: number; checkpointEpoch?: number };
+
+/**
+ * Pending training activities of a sweep, one entry per trial (a pack's heartbeat lists each of
+ * its trials): attempt, worker identity, activity id and the trial's last heartbeat.
+ */
 export async function pendingTrials(client: SweepClient, sweepId: string) {
   const raw = await client.client.workflowService.describeWorkflowExecution({
     namespace: client.client.options.namespace,
     execution: { workflowId: sweepId },
   });
   const converter = client.client.options.loadedDataConverter.payloadConverter;
-  return (raw.pendingActivities ?? []).map((a) => {
+  return (raw.pendingActivities ?? []).flatMap((a) => {
     const payload = a.heartbeatDetails?.payloads?.[0];
     const details = payload
-      ? (converter.fromPayload(payload) as {
-          trialId: string;
-          epoch: number;
-          checkpointEpoch?: number;
-        })
+      ? (converter.fromPayload(payload) as Beat | { packId: string; trials: Beat[] })
       : undefined;
-    return {
-      trialId: details?.trialId,
+    const beats = details && "trials" in details ? details.trials : [details];
+    return beats.map((d) => ({
+      trialId: d?.trialId,
       identity: a.lastWorkerIdentity ?? "",
+      activityId: a.activityId ?? "",
       attempt: a.attempt ?? 1,
-      epoch: details?.epoch ?? 0,
-      checkpointEpoch: details?.checkpointEpoch,
-    };
+      epoch: d?.epoch ?? 0,
+      checkpointEpoch: d?.checkpointEpoch,
+    }));
   });
 }
 

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildReport } from "../../../report";
+import { packingOf } from "../../../report/overview";
 import { EXPERIMENT_2_RATES, makeReportInput } from "../../fixtures/report-input";
 import { attrValues, count, panel, sectionWith } from "./helpers";
 
@@ -87,6 +88,25 @@ describe("buildReport on experiment 2 (8 rates × 3 seeds, 200 epochs)", () => {
       /data-status="diverged"><span class="k">diverged<\/span><span class="v">4</,
     );
     expect(html).toMatch(/data-retries-total><span class="k">retries<\/span><span class="v">4</);
+  });
+
+  it("names the backend and how the trials trained (solo or packs)", async () => {
+    expect(html).toMatch(/data-packing><span class="k">packing<\/span><span class="v">solo</);
+    const small = makeReportInput({ epochs: 5 });
+    const packed = {
+      ...small,
+      trials: small.trials.map((t, i) => ({
+        ...t,
+        backend: "tensorflow",
+        packSize: i < 20 ? 12 : 4,
+      })),
+    };
+    const page = await buildReport(packed);
+    expect(page).toMatch(/data-backend><span class="k">backend<\/span><span class="v">tensorflow</);
+    expect(page).toMatch(
+      /data-packing><span class="k">packing<\/span><span class="v">packs of 4–12</,
+    );
+    expect(packingOf([{ packSize: 8 }, {}, { packSize: 8 }])).toBe("packs of 8, 1 solo");
   });
 });
 
