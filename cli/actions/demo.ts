@@ -7,6 +7,7 @@ import { type ServiceStatus, stackUp } from "../../infra/stack";
 import { ArtifactStore } from "../../storage/store";
 import type { SweepResult } from "../../workflows/definitions";
 import { configFrom } from "../context";
+import { nativeBackendHint, poolBackends } from "../demo/backend-hint";
 import {
   DEMO_POOL,
   type DemoOptions,
@@ -78,6 +79,9 @@ async function runSweeps(
   );
   const client = await connect(config);
   try {
+    // `pack: auto` is chosen from the registered workers: start the sweeps once they are listed.
+    const hint = nativeBackendHint(await poolBackends(new ArtifactStore(config.s3), DEMO_POOL));
+    if (hint) say(hint);
     for (const e of experiments) {
       const { started: fresh } = await client.start(e.spec, { sweepId: e.sweepId });
       say(`  ${fresh ? "started" : "following"} ${e.sweepId}`);

@@ -9,7 +9,7 @@ describe("buildReport on experiment 2 (8 rates × 3 seeds, 200 epochs)", () => {
   let html = "";
   beforeAll(async () => {
     html = await buildReport(input);
-  });
+  }, 60_000); // a 200-epoch, 24-trial report: seconds alone, far longer on a loaded machine
 
   it("draws one accuracy panel and one loss panel per learning rate, 4 rows × 2 columns", () => {
     for (const kind of ["metric", "loss"]) {
@@ -107,7 +107,7 @@ describe("buildReport on experiment 2 (8 rates × 3 seeds, 200 epochs)", () => {
       /data-packing><span class="k">packing<\/span><span class="v">packs of 4–12</,
     );
     expect(packingOf([{ packSize: 8 }, {}, { packSize: 8 }])).toBe("packs of 8, 1 solo");
-  });
+  }, 60_000);
 });
 
 describe("buildReport on other sweep shapes", () => {
