@@ -15,7 +15,12 @@ export {
   type ScrapeTarget,
   type ScrapeTargetOptions,
 } from "./file-sd";
-export { type MetricsServer, type MetricsServerOptions, startMetricsServer } from "./server";
+export {
+  type MetricsServer,
+  type MetricsServerOptions,
+  startMetricsServer,
+  takenPorts,
+} from "./server";
 export { trialLabelsOf } from "./trial-labels";
 export {
   createWorkerMetrics,

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import type { Registry } from "prom-client";
 
 export interface MetricsServerOptions {
@@ -67,4 +67,19 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
         server.closeAllConnections();
       }),
   };
+}
+
+function portTaken(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createNetServer();
+    probe.once("error", () => resolve(true));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(false)));
+  });
+}
+
+/** The ports of `ports` that something on `host` already listens on (checked one at a time). */
+export async function takenPorts(ports: number[], host = "127.0.0.1"): Promise<number[]> {
+  const taken: number[] = [];
+  for (const port of ports) if (await portTaken(port, host)) taken.push(port);
+  return taken;
 }

@@ -1,13 +1,16 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
+import { takenPorts } from "../metrics";
 import { EXIT_FATAL, EXIT_RECYCLE, isChildMessage } from "./child-protocol";
-import { WorkerStartError } from "./errors";
-import { childArgv, type PoolOptions, type SlotPlan } from "./pool";
+import { metricsPortTakenError, WorkerStartError } from "./errors";
+import { childArgv, metricsPortFor, type PoolOptions, type SlotPlan } from "./pool";
 
 const FIRST_RESTART_MS = 2000;
 const MAX_RESTART_MS = 30_000;
 /** A child that ran this long was healthy: its next crash restarts after the first delay again. */
 const HEALTHY_MS = 60_000;
+/** How long after a child's exit its IPC channel may take to deliver its last message. */
+const CLOSE_WAIT_MS = 1000;
 
 export interface SuperviseOptions {
   env: NodeJS.ProcessEnv;
@@ -28,6 +31,7 @@ export async function superviseTrainingProcesses(
   plan: SlotPlan,
   { env, stop, log, output }: SuperviseOptions,
 ): Promise<void> {
+  await checkMetricsPorts(options, plan);
   const children = new Set<ChildProcess>();
   const halt = new AbortController();
   let fatal: string | undefined;
@@ -61,6 +65,22 @@ export async function superviseTrainingProcesses(
   if (fatal !== undefined) throw new WorkerStartError(fatal);
 }
 
+/**
+ * Fails at once, in this process, when any of the pool's consecutive /metrics ports is taken:
+ * the children would each find one, and whichever lost the race would name its own port.
+ */
+async function checkMetricsPorts(options: PoolOptions, plan: SlotPlan): Promise<void> {
+  if (!options.metricsPort) return;
+  const ports = plan.processes.map((slot) => metricsPortFor(options, slot.index));
+  const taken = await takenPorts(ports, options.metricsHost);
+  if (taken.length > 0)
+    throw metricsPortTakenError(
+      taken,
+      options.metricsHost,
+      `--metrics-port ${options.metricsPort}`,
+    );
+}
+
 function runChild(
   slot: SlotPlan["processes"][number],
   options: PoolOptions,
@@ -82,9 +102,17 @@ function runChild(
     if (isChildMessage(m)) message = m.message;
   });
   return new Promise((resolve) => {
+    // After "exit", wait briefly for "close" (the IPC channel drained), so a fatal message sent
+    // just before exiting is never lost, yet a channel held open elsewhere cannot stall us.
     child.once("exit", (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal, ...(message === undefined ? {} : { message }) });
+      const done = () => {
+        clearTimeout(timer);
+        children.delete(child);
+        resolve({ code, signal, ...(message === undefined ? {} : { message }) });
+      };
+      const timer = setTimeout(done, CLOSE_WAIT_MS);
+      if (child.connected) child.once("disconnect", done);
+      else done();
     });
   });
 }

@@ -13,7 +13,7 @@ import type { BackendPreference } from "../spec/types";
 import { ArtifactStore } from "../storage/store";
 import { initBackend } from "../training";
 import { poolTaskQueue } from "../workflows/definitions";
-import { WorkerStartError } from "./errors";
+import { metricsPortTakenError } from "./errors";
 import { detectDevice } from "./pool";
 import { type Registration, registerWorker } from "./registry";
 import { installRuntime } from "./runtime";
@@ -51,9 +51,7 @@ async function serveMetrics(
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
     const flag = options.metricsPortFlag ?? "--metrics-port";
-    throw new WorkerStartError(
-      `metrics port ${options.metricsPort} on ${options.metricsHost} is already in use (${flag}; training process i uses port+i): stop the process holding it, choose other ports, or pass --metrics-port 0 for free ones`,
-    );
+    throw metricsPortTakenError([options.metricsPort], options.metricsHost, flag);
   }
 }
 

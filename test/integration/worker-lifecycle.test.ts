@@ -87,10 +87,11 @@ async function freePortPair(): Promise<number> {
   }
 }
 
+/** The exit code, once the process has exited and its stderr is read to the end ("close"). */
 const exited = (w: Spawned) =>
   new Promise<number | null>((resolve) => {
-    if (w.child.exitCode !== null) resolve(w.child.exitCode);
-    else w.child.once("exit", (code) => resolve(code));
+    if (w.child.exitCode !== null && w.child.stderr?.readableEnded) resolve(w.child.exitCode);
+    else w.child.once("close", (code) => resolve(code));
   });
 
 describe("worker processes: parents, ports, discovery", () => {
@@ -136,10 +137,33 @@ describe("worker processes: parents, ports, discovery", () => {
       String(ports),
     ]);
     expect(await exited(second)).toBe(2);
-    expect(second.stderr()).toContain(`metrics port ${ports}`);
-    expect(second.stderr()).toContain("--metrics-port");
+    // Both ports are held: the message names the lowest, then the other, then the flag.
+    expect(second.stderr()).toContain(`metrics port ${ports} on 127.0.0.1 is already in use`);
+    expect(second.stderr()).toContain(`(so is ${ports + 1})`);
+    expect(second.stderr()).toContain(`--metrics-port ${ports}`);
     expect(second.stderr()).not.toMatch(/restarting/);
     expect(await targets(`lc-c-${RUN}-`)).toEqual([]);
+  });
+
+  it("a taken second port is named too, whichever training process would have lost the race", async () => {
+    const first = await freePortPair();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(first + 1, "127.0.0.1", resolve));
+    try {
+      const w = worker(`lc-clash2-${RUN}`, `lc-f-${RUN}`, [
+        "--concurrency",
+        "2",
+        "--metrics-port",
+        String(first),
+      ]);
+      expect(await exited(w)).toBe(2);
+      expect(w.stderr()).toContain(`metrics port ${first + 1} on 127.0.0.1 is already in use`);
+      expect(w.stderr()).toContain(`--metrics-port ${first}`);
+      expect(w.stderr()).not.toMatch(/restarting/);
+      expect(await targets(`lc-f-${RUN}-`)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 
   it("--metrics-port 0 takes free ports and registers the ports it bound", async () => {
