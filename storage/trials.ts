@@ -29,12 +29,12 @@ export function isFinal(a: Pick<TrialArtifact, "status">): boolean {
 }
 
 /**
- * Writes `curves.csv` then `curves.json` and returns what is stored afterwards. The JSON is the
- * commit point: readers (and the idempotency check) only trust a trial whose `curves.json`
- * exists. The commit is a conditional PUT on the version read, so it never replaces a final
- * result (that one is returned instead), and with a `lease` never one written under a newer
- * fencing token; a stale lease throws AttemptSupersededError. JSON turns non-finite numbers
- * into `null`; `readTrial` turns them back into NaN.
+ * Commits `curves.json`, then writes `curves.csv` from what is committed, and returns what is
+ * stored afterwards. The JSON is the commit point: readers (and the idempotency check) only
+ * trust a trial whose `curves.json` exists. The commit is a conditional PUT on the version read,
+ * so it never replaces a final result (that one is returned instead), and with a `lease` never
+ * one written under a newer fencing token; a stale lease throws AttemptSupersededError. JSON
+ * turns non-finite numbers into `null`; `readTrial` turns them back into NaN.
  */
 export async function writeTrial(
   store: ArtifactStore,
@@ -45,7 +45,11 @@ export async function writeTrial(
   const mine = lease ? { ...artifact, fencingToken: lease.token } : artifact;
   for (;;) {
     const stored = await store.tryGetVersionedJson<TrialArtifact>(keys.curves);
-    if (stored && isFinal(stored.value)) return revive(stored.value);
+    if (stored && isFinal(stored.value)) {
+      // A writer that committed it may have died before its CSV: finish that for it.
+      await syncCurvesCsv(store, artifact.sweepId, artifact.trialId);
+      return revive(stored.value);
+    }
     if (lease) {
       if ((stored?.value.fencingToken ?? 0) > lease.token) {
         throw new AttemptSupersededError(
@@ -54,16 +58,54 @@ export async function writeTrial(
       }
       await lease.check();
     }
-    await store.putBytes(keys.curvesCsv, curvesToCsv(artifact.records), "text/csv");
+    let etag: string;
     try {
-      await store.putJson(
+      etag = await store.putJson(
         keys.curves,
         mine,
         stored ? { ifMatch: stored.etag } : { ifNoneMatch: "*" },
       );
-      return mine;
     } catch (error) {
       // Someone committed between our read and our write: decide again on what they wrote.
+      if (!(error instanceof PreconditionFailedError)) throw error;
+      continue;
+    }
+    await syncCurvesCsv(store, artifact.sweepId, artifact.trialId, { etag, records: mine.records });
+    return mine;
+  }
+}
+
+/**
+ * Makes `curves.csv` the CSV of the committed `curves.json`, whoever calls it and however late:
+ * the CSV's version is read before the JSON and the PUT is conditional on it, so a writer frozen
+ * between its read and its PUT loses to any CSV written meanwhile (from a JSON at least as new)
+ * and reads again. The last CSV to land is therefore always the newest commit's.
+ * `ours`: the commit this writer just made, whose in-memory records write exact non-finite values.
+ */
+async function syncCurvesCsv(
+  store: ArtifactStore,
+  sweepId: string,
+  trialId: string,
+  ours?: { etag: string; records: EpochRecord[] },
+) {
+  const keys = trialKeys(sweepId, trialId);
+  for (;;) {
+    const csv = await store.tryGetVersionedBytes(keys.curvesCsv);
+    const committed = await store.tryGetVersionedJson<TrialArtifact>(keys.curves);
+    if (!committed) return;
+    // Our own commit keeps its exact records (JSON has turned Infinity into null).
+    const records = committed.etag === ours?.etag ? ours.records : revive(committed.value).records;
+    const text = curvesToCsv(records);
+    if (csv && csv.value.toString("utf8") === text) return;
+    try {
+      await store.putBytes(
+        keys.curvesCsv,
+        text,
+        "text/csv",
+        csv ? { ifMatch: csv.etag } : { ifNoneMatch: "*" },
+      );
+      return;
+    } catch (error) {
       if (!(error instanceof PreconditionFailedError)) throw error;
     }
   }
