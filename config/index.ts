@@ -44,6 +44,7 @@ const EnvSchema = z.object({
   HYPERSWEEP_S3_SECRET_KEY: optionalText,
   HYPERSWEEP_S3_REGION: z.string().default("us-east-1"),
   HYPERSWEEP_OUTAGE_BUDGET_SECONDS: z.coerce.number().positive().default(300),
+  HYPERSWEEP_S3_REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   HYPERSWEEP_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name")
@@ -89,6 +90,8 @@ export interface S3Config {
   secretKey?: Secret;
   /** Longest S3 outage a training attempt waits out before failing (not spending its retries). */
   outageBudgetSeconds?: number;
+  /** A request on a connection silent this long fails as ETIMEDOUT (an outage, waited out). */
+  requestTimeoutSeconds?: number;
 }
 
 export interface HypersweepConfig {
@@ -267,6 +270,7 @@ export function loadConfig(
       region: e.HYPERSWEEP_S3_REGION,
       bucket: overrides.bucket ?? e.HYPERSWEEP_BUCKET,
       outageBudgetSeconds: e.HYPERSWEEP_OUTAGE_BUDGET_SECONDS,
+      requestTimeoutSeconds: e.HYPERSWEEP_S3_REQUEST_TIMEOUT_SECONDS,
       ...(accessKey && secretKey
         ? { accessKey: new Secret(accessKey), secretKey: new Secret(secretKey) }
         : {}),

@@ -7,7 +7,11 @@ export interface OutagePolicy {
   budgetMs: number;
   /** Aborting ends the wait with the signal's reason. */
   signal?: AbortSignal;
-  /** Called about once a second while waiting: a training attempt heartbeats from here. */
+  /**
+   * Called about once a second while a call is in flight or waiting out an outage (`error` is
+   * the last failure, undefined before any): a training attempt heartbeats from here, so a slow
+   * or silent store never looks like a dead attempt.
+   */
   onWait?: (waitedMs: number, error: unknown) => void;
   /** Called once when a call starts waiting and once when it succeeds after waiting. */
   onOutage?: (event: "down" | "up", waitedMs: number, error: unknown) => void;
@@ -63,6 +67,16 @@ function describe(error: unknown): string {
   return e?.message || e?.code || String(error);
 }
 
+/** `call()`, with `tick` called every second while it is pending. */
+async function ticking<T>(call: () => Promise<T>, tick: () => void): Promise<T> {
+  const timer = setInterval(tick, TICK_MS);
+  try {
+    return await call();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /**
  * Runs `call`, retrying it with exponential backoff (0.25 s … 5 s) while the store is
  * unavailable, for at most `policy.budgetMs` of continuous unavailability. Only transient
@@ -74,13 +88,15 @@ export async function endure<T>(call: () => Promise<T>, policy: OutagePolicy): P
   const started = Date.now();
   let wait = FIRST_WAIT_MS;
   let waiting = false;
+  let last: unknown;
   for (;;) {
     try {
-      const value = await call();
+      const value = await ticking(call, () => policy.onWait?.(Date.now() - started, last));
       if (waiting) policy.onOutage?.("up", Date.now() - started, undefined);
       return value;
     } catch (error) {
       if (!isTransientStoreError(error)) throw error;
+      last = error;
       const waited = Date.now() - started;
       if (waited >= policy.budgetMs) {
         throw new StoreOutageError(

@@ -2,6 +2,7 @@ import { Client } from "minio";
 import type { S3Config } from "../config";
 import { ConfigError } from "../errors";
 import { endure, type OutagePolicy } from "./outage";
+import { DEFAULT_REQUEST_TIMEOUT_SECONDS, deadlineAgent } from "./transport";
 
 /** A missing object (404); everything else from the store is transient and retried upstream. */
 export class ObjectNotFoundError extends Error {
@@ -82,6 +83,10 @@ export class ArtifactStore {
       accessKey: config.accessKey.reveal(),
       secretKey: config.secretKey.reveal(),
       region: config.region,
+      transportAgent: deadlineAgent(
+        url,
+        (config.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
+      ),
     });
   }
 
@@ -149,9 +154,15 @@ export class ArtifactStore {
 
   /** A JSON object with the ETag of the version read, or undefined when it does not exist. */
   async tryGetVersionedJson<T>(key: string): Promise<Versioned<T> | undefined> {
+    const read = await this.tryGetVersionedBytes(key);
+    return read && { value: JSON.parse(read.value.toString("utf8")) as T, etag: read.etag };
+  }
+
+  /** An object's bytes with the ETag of the version read, or undefined when it does not exist. */
+  async tryGetVersionedBytes(key: string): Promise<Versioned<Buffer> | undefined> {
     try {
       const { bytes, etag } = await this.#getVersioned(key);
-      return { value: JSON.parse(bytes.toString("utf8")) as T, etag };
+      return { value: bytes, etag };
     } catch (error) {
       if (error instanceof ObjectNotFoundError) return undefined;
       throw error;

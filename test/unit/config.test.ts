@@ -35,6 +35,7 @@ describe("loadConfig", () => {
       endpoint: "http://127.0.0.1:9000",
       bucket: "hypersweep",
       outageBudgetSeconds: 300,
+      requestTimeoutSeconds: 30,
     });
     expect(config.s3.accessKey).toBeUndefined();
     expect(config.minio).toEqual({ port: 9000, consolePort: 9001 });
@@ -83,6 +84,11 @@ describe("loadConfig", () => {
     );
     const patient = loadConfig(env({ HYPERSWEEP_OUTAGE_BUDGET_SECONDS: "900" }));
     expect(patient.s3.outageBudgetSeconds).toBe(900);
+    expect(() => loadConfig(env({ HYPERSWEEP_S3_REQUEST_TIMEOUT_SECONDS: "-1" }))).toThrow(
+      /HYPERSWEEP_S3_REQUEST_TIMEOUT_SECONDS/,
+    );
+    const quick = loadConfig(env({ HYPERSWEEP_S3_REQUEST_TIMEOUT_SECONDS: "2" }));
+    expect(quick.s3.requestTimeoutSeconds).toBe(2);
   });
 
   it("reads the credentials `stack up` generated, and env credentials win over them", () => {

@@ -87,3 +87,21 @@ describe("endure", () => {
     await expect(waiting).rejects.toBe(reason);
   });
 });
+
+describe("endure while a call is in flight", () => {
+  it("calls onWait every second of a slow call, so the attempt keeps heartbeating", async () => {
+    let waits = 0;
+    const value = await endure(
+      () => new Promise((resolve) => setTimeout(() => resolve("ok"), 2500)),
+      {
+        budgetMs: 10_000,
+        onWait: (_ms, error) => {
+          expect(error).toBeUndefined();
+          waits++;
+        },
+      },
+    );
+    expect(value).toBe("ok");
+    expect(waits).toBe(2);
+  });
+});
