@@ -14,6 +14,7 @@ import {
 } from "./model";
 import { overview } from "./overview";
 import { htmlPage } from "./page";
+import { renderSearch } from "./search";
 import { failuresTable, leaderboardTable, retriesTable } from "./tables";
 
 export { ReportInputError } from "./model";
@@ -28,8 +29,9 @@ export interface ReportInput {
 /**
  * Builds the sweep report: comparison grids (one SVG panel per value of the grouping param,
  * seeds folded into mean + min–max band, divergence marked), the final validation metric (bars
- * with seed error bars over one axis, a heatmap over two), a sortable leaderboard, retries and
- * resumes. Panels, legends and columns follow the spec's order (see README.md for colours). Charts are Vega-Lite rendered to inline
+ * with seed error bars over one axis, a heatmap over two), the search (parallel coordinates of
+ * parameters against the objective, the objective over trial order with the best so far, stop
+ * points of early-stopped trials), a sortable leaderboard, retries and resumes. Panels, legends and columns follow the spec's order (see README.md for colours). Charts are Vega-Lite rendered to inline
  * SVG here, so the page needs no network and runs no chart code.
  *
  * @example
@@ -61,10 +63,12 @@ export async function buildReport(input: ReportInput): Promise<string> {
   const columns = shown.length ? shown : axes.names;
   const everyTrial = summary.leaderboard.length ? summary.leaderboard : trials;
   const metric = summary.task === "classification" ? "acc" : "MSE";
+  const search = await renderSearch({ summary, trials, params: varying, axes });
   const body = [
     overview(summary, trials, fixedLabel(everyTrial, axes)),
     ...grids,
     finalChart,
+    ...(search ? [search] : []),
     section(
       "leaderboard",
       "Leaderboard",

@@ -19,7 +19,7 @@ export function overview(summary: SweepSummary, trials: TrialArtifact[], fixed: 
   const bestText = best?.finalValMetric !== undefined ? formatNumber(best.finalValMetric) : "—";
   return `<header>
 <h1>${escapeHtml(summary.name)}</h1>
-<p class="sub">Sweep <code>${escapeHtml(summary.sweepId)}</code> · ${escapeHtml(summary.task)} · objective ${escapeHtml(objective)} · ${escapeHtml(formatTime(summary.startedAt))} → ${escapeHtml(formatTime(summary.finishedAt))}${fixed ? ` · fixed: ${escapeHtml(fixed)}` : ""}${reused ? ` · rerun: ${reused} of ${summary.total} trials reused from an earlier run` : ""}</p>
+<p class="sub">Sweep <code>${escapeHtml(summary.sweepId)}</code> · ${escapeHtml(summary.task)} · objective ${escapeHtml(objective)} · ${escapeHtml(formatTime(summary.startedAt))} → ${escapeHtml(formatTime(summary.finishedAt))}${fixed ? ` · fixed: ${escapeHtml(fixed)}` : ""}${reused ? ` · ${reused} of ${summary.total} trials reused, already trained by an earlier run or another sweep` : ""}</p>
 </header>
 <div class="stats" data-stats>
 ${stat("trials", String(summary.total))}

@@ -46,11 +46,17 @@ const OBJECTIVE_FIELD: Record<Objective["metric"], keyof TrialSummary> = {
   trainLoss: "finalTrainLoss",
 };
 
+/** A completed trial's objective (its final value of the objective's metric), else undefined. */
+export function objectiveOf(line: TrialSummary, objective: Objective): number | undefined {
+  return line.status === "completed"
+    ? (line[OBJECTIVE_FIELD[objective.metric]] as number | undefined)
+    : undefined;
+}
+
 /** Completed trials first, best objective first; ties and the rest by trial id for stability. */
 export function rankTrials(lines: TrialSummary[], objective: Objective): TrialSummary[] {
-  const field = OBJECTIVE_FIELD[objective.metric];
   const value = (t: TrialSummary) => {
-    const v = t.status === "completed" ? (t[field] as number | undefined) : undefined;
+    const v = objectiveOf(t, objective);
     return v === undefined ? undefined : objective.mode === "max" ? -v : v;
   };
   return [...lines].sort((a, b) => {

@@ -8,7 +8,8 @@ import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildReport } from "../../report";
-import { EXPERIMENT_2_RATES, makeReportInput } from "../fixtures/report-input";
+import { STOPPED } from "../../report/search";
+import { EXPERIMENT_2_RATES, makeReportInput, withStoppedTrials } from "../fixtures/report-input";
 import { launchChromium, watchedPage } from "./support/chromium";
 
 const OUT = resolve("test-output");
@@ -123,5 +124,63 @@ describe("HTML report in headless Chromium", () => {
     await page.locator('table[data-leaderboard] th[data-col="rank"] button').click();
     const path = join(OUT, "report.png");
     await page.screenshot({ path, fullPage: true });
+  });
+});
+
+describe("the search views in headless Chromium", () => {
+  // An early-stopped sweep as the stored trials say it: every third trial cut at epoch 30.
+  const input = withStoppedTrials(
+    makeReportInput({ grid: { learningRate: [0.1, 0.01, 0.001], momentum: [0, 0.9] }, epochs: 80 }),
+    3,
+    30,
+  );
+  const problems: string[] = [];
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const dir = join(OUT, "report-search");
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, "index.html");
+    await writeFile(file, await buildReport(input));
+    browser = await launchChromium();
+    page = await watchedPage(browser, problems);
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("draws a line per scored trial across the parameter axes, and the best so far", async () => {
+    expect(problems).toEqual([]);
+    const scored = input.summary.leaderboard.filter((t) => t.status === "completed").length;
+    const parallel = page.locator("[data-parallel]");
+    await expect(parallel.locator(".trial_line_marks path").count()).resolves.toBe(scored);
+    await expect(parallel.locator("li[data-axis]").evaluateAll((li) => li.length)).resolves.toBe(3);
+    const order = page.locator("[data-best-so-far]");
+    await expect(order.locator(".trial_point_marks path").count()).resolves.toBe(scored);
+    await expect(order.locator(".best_line_marks path").count()).resolves.toBe(1);
+    const area = await order
+      .locator("svg")
+      .first()
+      .evaluate((svg) => svg.getBoundingClientRect().width * svg.getBoundingClientRect().height);
+    expect(area).toBeGreaterThan(300 * 150);
+  });
+
+  it("marks each stopped trial where its curve stops, left of the full curves' end", async () => {
+    const stopped = input.trials.filter((t) => (t.status as string) === STOPPED);
+    expect(stopped.length).toBeGreaterThan(0);
+    const stops = page.locator("[data-stops]");
+    await expect(stops.locator(".stop_point_marks path").count()).resolves.toBe(stopped.length);
+    const rightOf = async (selector: string) =>
+      stops.locator(selector).evaluateAll((els) => els.map((e) => e.getBoundingClientRect().right));
+    const marks = await rightOf(".stop_point_marks path");
+    const curvesEnd = Math.max(...(await rightOf(".curve_line_marks path")));
+    // Stopped at epoch 30 of 80: well inside the plot.
+    for (const x of marks) expect(x).toBeLessThan(curvesEnd - 100);
+    await page
+      .locator("[data-section=search]")
+      .screenshot({ path: join(OUT, "report-search.png") });
   });
 });

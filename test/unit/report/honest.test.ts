@@ -194,7 +194,9 @@ describe("reruns", () => {
     );
     expect(html).toMatch(/data-run-wall><span class="k">this run<\/span><span class="v">1.9 s</);
     expect(html).toMatch(/data-reused-total><span class="k">reused<\/span><span class="v">5 of 6</);
-    expect(html).toContain("rerun: 5 of 6 trials reused");
+    expect(html).toContain(
+      "5 of 6 trials reused, already trained by an earlier run or another sweep",
+    );
     const rows = [...html.matchAll(/<tr data-trial="([^"]+)"[^>]*data-reused=""/g)].map(
       (m) => m[1],
     );
