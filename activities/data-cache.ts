@@ -1,14 +1,15 @@
 import type { PreparedData } from "../training";
 
 /**
- * Prepared datasets by config, so the trials of a sweep parse their CSV once per worker.
+ * Prepared datasets by config, so the trials of a sweep parse their CSV once per worker (and
+ * loaded model modules by key, so a bundle is fetched and verified once).
  * Small and LRU-bounded: a worker serving many sweeps keeps flat memory.
  */
-export class DataCache {
-  readonly #entries = new Map<string, Promise<PreparedData>>();
+export class DataCache<T = PreparedData> {
+  readonly #entries = new Map<string, Promise<T>>();
   constructor(private readonly capacity = 4) {}
 
-  get(key: string, load: () => Promise<PreparedData>): Promise<PreparedData> {
+  get(key: string, load: () => Promise<T>): Promise<T> {
     const hit = this.#entries.get(key);
     if (hit) {
       this.#entries.delete(key);

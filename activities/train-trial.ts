@@ -1,11 +1,12 @@
 import { CancelledFailure, Context } from "@temporalio/activity";
-import { toApplicationFailure } from "../errors";
+import { ModelModuleError, toApplicationFailure } from "../errors";
 import { type TrialLabels, trialLabelsOf } from "../metrics";
 import type { TrialArtifact } from "../storage/artifacts";
+import { parseCodeKey, S3_SCHEME } from "../storage/keys";
 import { TrialLease } from "../storage/lease";
-import type { ArtifactStore } from "../storage/store";
+import { type ArtifactStore, ObjectNotFoundError } from "../storage/store";
 import { isFinal, latestCheckpoint, readTrial, saveCheckpoint } from "../storage/trials";
-import { trainTrial as runTraining } from "../training";
+import { loadModelCode, type ModelCode, trainTrial as runTraining } from "../training";
 import type { TrainTrialInput, TrialOutcome } from "../workflows/definitions";
 import { type AttemptScope, commitAttempt } from "./attempt-commit";
 import { attemptStore, leaseHolderOf } from "./attempt-guard";
@@ -24,6 +25,36 @@ import { heartbeatFor, type TrialHeartbeat } from "./trial-heartbeat";
 /** The trial's dataset, from the worker's cache. */
 export function loadData(deps: ActivityDeps, store: ArtifactStore, input: TrainTrialInput) {
   return cachedDataset(deps, store, input.trial.config.dataset);
+}
+
+/**
+ * The trial's model module, fetched from the bucket and verified against the hash in its key
+ * before it runs. A module source that is not a code key (a spec that skipped preparing) or a
+ * bundle that is gone or altered fails the trial without retries.
+ */
+async function loadCode(deps: ActivityDeps, store: ArtifactStore, input: TrainTrialInput) {
+  const { model } = input.trial.config;
+  if (model.type !== "module") return undefined;
+  const key = model.module.slice(S3_SCHEME.length);
+  const parsed = model.module.startsWith(S3_SCHEME) ? parseCodeKey(key) : undefined;
+  const load = async (): Promise<ModelCode> => {
+    if (!parsed)
+      throw new ModelModuleError(
+        `model module ${model.module}: not a bundle in the bucket (s3://code/<sha256>/…); start the sweep with hypersweep run or prepareSpec`,
+      );
+    const bytes = await store.getBytes(key).catch((error) => {
+      if (!(error instanceof ObjectNotFoundError)) throw error;
+      throw new ModelModuleError(`model module ${parsed.fileName}: ${key} is not in the bucket`, {
+        cause: error,
+      });
+    });
+    return loadModelCode(bytes, { sha256: parsed.sha256, name: parsed.fileName });
+  };
+  try {
+    return await (deps.code ? deps.code.get(key, load) : load());
+  } catch (error) {
+    throw toApplicationFailure(error);
+  }
 }
 
 /** Factory for the training activity; the worker supplies store, metrics and backend. */
@@ -85,6 +116,7 @@ async function runAttempt(
   const { sweepId, trial } = input;
   const lease = await TrialLease.claim(store, sweepId, trial.trialId, leaseHolderOf(ctx));
   const data = await loadData(deps, store, input);
+  const modelCode = await loadCode(deps, store, input);
   const checkpoint = usable(await latestCheckpoint(store, sweepId, trial.trialId));
   const hb = heartbeatFor(trial.trialId, attempt, checkpoint?.epoch);
   scope.beat.details = hb;
@@ -100,6 +132,7 @@ async function runAttempt(
       signal: scope.signal,
       checkpointEvery: input.checkpointEvery,
       ...(checkpoint ? { resumeFrom: checkpoint.bytes } : {}),
+      ...(modelCode ? { modelCode } : {}),
       onEpoch: (record) => {
         hb.epoch = record.epoch;
         current.reachedEpoch = record.epoch;

@@ -60,7 +60,19 @@ export function leaderboardText(summary: SweepSummary, limit = 10): string {
   return `${summary.name} (${summary.sweepId}): ${head}\n${table(
     ["#", "status", metric, `best ${metric}`, "val loss", "epochs", "params"],
     rows,
-  )}${more}`;
+  )}${more}${failureLines(summary)
+    .map((l) => `\n${l}`)
+    .join("")}`;
+}
+
+/** One line per failed trial with the error that failed it (capped, like the table). */
+export function failureLines(summary: SweepSummary, limit = 10): string[] {
+  const failed = summary.leaderboard.filter((t) => t.status === "failed");
+  const lines = failed
+    .slice(0, limit)
+    .map((t) => `  ✗ ${t.trialId} (${paramText(t.params)}): ${t.error ?? "no error recorded"}`);
+  if (failed.length > limit) lines.push(`  … ${failed.length - limit} more failed`);
+  return lines.length ? ["failed trials:", ...lines] : [];
 }
 
 export function trialsText(trials: TrialSpec[]): string {

@@ -11,6 +11,7 @@ export {
   type SweepListing,
   type SweepMemo,
 } from "./list";
+export { bundleModelModule, type CodeBundle, resolveModelCode } from "./model-code";
 export { readPartialResults } from "./partial";
 export {
   type PreparedSpec,
@@ -21,6 +22,7 @@ export {
   uploadDataset,
   uploadInputs,
   validateData,
+  validateModel,
 } from "./prepare";
 export { type WrittenReport, writeSweepReport } from "./report";
 export { readLeaderboardCsv, readResults } from "./results";

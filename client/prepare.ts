@@ -3,13 +3,14 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { DataError, UsageError } from "../errors";
-import { datasetConfigOf, type SweepSpec } from "../spec";
+import { datasetConfigOf, expandTrials, type SweepSpec } from "../spec";
 import { bundleCode, uploadCode } from "../storage/code";
 import { sourceReader } from "../storage/datasets";
 import { BundleTooLargeError } from "../storage/folder-bundle";
 import { datasetKey, S3_SCHEME } from "../storage/keys";
 import { type ArtifactStore, ObjectNotFoundError } from "../storage/store";
-import { loadDataset } from "../training";
+import { loadDataset, type PreparedData } from "../training";
+import { type CodeBundle, checkModelCode, resolveModelCode, uploadModule } from "./model-code";
 
 /** A spec whose dataset points into the bucket, plus the local file to upload (if any). */
 export interface PreparedSpec {
@@ -17,6 +18,8 @@ export interface PreparedSpec {
   upload?: { localPath: string; key: string };
   /** A command trial's code folder, bundled: uploaded to its content-addressed source. */
   code?: { folder: string; source: string; bytes: Uint8Array };
+  /** The bundled model module to upload, for a `module` model. */
+  module?: CodeBundle;
 }
 
 /**
@@ -51,14 +54,14 @@ export async function resolveDataset(spec: SweepSpec, specDir: string): Promise<
 export async function validateData(
   prepared: PreparedSpec,
   readText: (source: string) => Promise<string>,
-): Promise<void> {
+): Promise<PreparedData> {
   const config = datasetConfigOf(prepared.spec.dataset);
   const read = prepared.upload
     ? (source: string) =>
         source === config.source ? readFile(prepared.upload!.localPath, "utf8") : readText(source)
     : readText;
   try {
-    await loadDataset(config, read);
+    return await loadDataset(config, read);
   } catch (error) {
     if (error instanceof DataError) {
       // The loader names the bucket key it would read; the user knows the file by its path.
@@ -112,15 +115,21 @@ export async function resolveCode(prepared: PreparedSpec, specDir: string): Prom
   };
 }
 
-/** The dataset and (for command trials) the code resolved to their bucket keys; nothing uploaded. */
+/**
+ * The dataset, a command trial's code and a model module (bundled and hashed) resolved to
+ * their bucket keys; nothing uploaded.
+ */
 export async function resolveInputs(spec: SweepSpec, specDir: string): Promise<PreparedSpec> {
-  return resolveCode(await resolveDataset(spec, specDir), specDir);
+  const prepared = await resolveCode(await resolveDataset(spec, specDir), specDir);
+  const { spec: resolved, code } = await resolveModelCode(prepared.spec, specDir);
+  return { ...prepared, spec: resolved, ...(code ? { module: code } : {}) };
 }
 
 /** Uploads what `resolveInputs` found local: the dataset and the code bundle. */
 export async function uploadInputs(store: ArtifactStore, prepared: PreparedSpec): Promise<void> {
   await uploadDataset(store, prepared);
   if (prepared.code) await uploadCode(store, prepared.code.source, prepared.code.bytes);
+  await uploadModule(store, prepared.module);
 }
 
 export async function uploadDataset(store: ArtifactStore, prepared: PreparedSpec): Promise<void> {
@@ -130,9 +139,20 @@ export async function uploadDataset(store: ArtifactStore, prepared: PreparedSpec
 }
 
 /**
+ * A model module is loaded and its first trial's model built on the prepared data, so a module
+ * that throws, returns no model or does not fit the data fails before anything is scheduled.
+ */
+export async function validateModel(prepared: PreparedSpec, data: PreparedData): Promise<void> {
+  const first = prepared.module && expandTrials(prepared.spec)[0];
+  if (first) await checkModelCode(prepared.module!, first.config, data);
+}
+
+/**
  * Everything a spec needs before it can start, as `hypersweep run` does it: the local dataset
  * (and a command trial's code folder) resolved to its content-addressed key, loaded and validated exactly as a worker will (bad
- * data is a `UsageError` naming row and column), and uploaded unless already in the bucket.
+ * data is a `UsageError` naming row and column), a model module bundled and its first model
+ * built on that data (a bad module is a `ModelModuleError`), all uploaded unless already in
+ * the bucket.
  *
  * @example
  * const { spec, dir } = await loadSpecFile("examples/seed/03-momentum.yaml");
@@ -145,7 +165,7 @@ export async function prepareSpec(
   specDir: string,
 ): Promise<PreparedSpec> {
   const prepared = await resolveInputs(spec, specDir);
-  await validateData(prepared, sourceReader(store, specDir));
+  await validateModel(prepared, await validateData(prepared, sourceReader(store, specDir)));
   await store.ensureBucket();
   await uploadInputs(store, prepared);
   return prepared;

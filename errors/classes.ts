@@ -18,6 +18,12 @@ export class TrainingConfigError extends BadInputError {}
  */
 export class CommandError extends BadInputError {}
 
+/**
+ * A user's model module that cannot be used: it does not bundle, throws, returns something
+ * that is not a model, does not fit the data, or its bundle fails its hash check.
+ */
+export class ModelModuleError extends BadInputError {}
+
 /** One thing wrong with a spec: where (`grid.learningRate[2]`) and what (`must be a positive number`). */
 export interface SpecProblem {
   /** Dotted path into the spec; `""` for the spec as a whole. */
@@ -62,6 +68,7 @@ export const ERROR_CLASSES = [
   DataError,
   TrainingConfigError,
   CommandError,
+  ModelModuleError,
   SpecError,
   TransientError,
   InternalError,

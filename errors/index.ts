@@ -4,6 +4,7 @@ export {
   ConfigError,
   DataError,
   ERROR_CLASSES,
+  ModelModuleError,
   SpecError,
   type SpecProblem,
   TrainingConfigError,

@@ -13,6 +13,7 @@ import {
   LinearShape,
   MlpShape,
   ModelSchema,
+  ModuleShape,
   RandomSplitKeys,
   RetryShape,
   SplitShape,
@@ -118,7 +119,10 @@ function checkModelKeys(spec: Parsed, ctx: z.core.$RefinementCtx<Parsed>): void 
         if (key in where) {
           const hint =
             spec.model.type === "command" ? " (vary your own settings under grid.params)" : "";
-          const message = `varies the built-in MLP; model type ${spec.model.type} has no ${key}${hint}`;
+          const message =
+            spec.model.type === "module"
+              ? `varies the built-in MLP; a model module takes its settings from params (grid.params.${key})`
+              : `varies the built-in MLP; model type ${spec.model.type} has no ${key}${hint}`;
           ctx.addIssue({ code: "custom", path: [...path, key], message });
         }
       }
@@ -231,5 +235,8 @@ export const allowedKeys: AllowedKeys = (path, raw) => {
   if (key !== "model") return OBJECT_KEYS[key];
   const type = (raw as { model?: { type?: unknown } } | undefined)?.model?.type;
   if (type === "command") return Object.keys(CommandShape);
+  const model = (raw as { model?: { module?: unknown } } | undefined)?.model;
+  if (type === "module" || (type === undefined && model?.module !== undefined))
+    return Object.keys(ModuleShape);
   return Object.keys(type === "linear" ? LinearShape : MlpShape);
 };

@@ -125,17 +125,42 @@ export const MlpShape = {
   l2: nonNegativeNumber.optional(),
 };
 
-export const ModelSchema = z.discriminatedUnion(
+export const ModuleShape = {
+  type: z.literal("module"),
+  module: z
+    .string()
+    .min(1, must("must not be empty"))
+    .refine(
+      (v) => v.startsWith(CODE_SOURCE_PREFIX) || /\.(?:[cm]?[jt]s|tsx|jsx)$/.test(v),
+      must("must name a TypeScript or JavaScript file (.ts, .mts, .js, .mjs, ...)"),
+    ),
+};
+
+/** Where a prepared module's bundle lives: `s3://code/<sha256>/<name>.cjs`. */
+export const CODE_SOURCE_PREFIX = "s3://code/";
+
+const ModelUnion = z.discriminatedUnion(
   "type",
-  [z.strictObject(LinearShape), z.strictObject(MlpShape), z.strictObject(CommandShape)],
+  [
+    z.strictObject(LinearShape),
+    z.strictObject(MlpShape),
+    z.strictObject(CommandShape),
+    z.strictObject(ModuleShape),
+  ],
   {
     error: (issue) => {
       const type = isRecord(issue.input) ? issue.input.type : undefined;
       return type === undefined
-        ? "is required: linear or mlp (or give trainable: for a command)"
-        : `must be linear, mlp or command (got ${describe(type)})`;
+        ? "is required: linear, mlp or module (or give trainable: for a command)"
+        : `must be linear, mlp, command or module (got ${describe(type)})`;
     },
   },
+);
+
+/** `model: { module: ./net.ts }` needs no `type`: a module key makes it a module model. */
+export const ModelSchema = z.preprocess(
+  (v) => (isRecord(v) && v.type === undefined && "module" in v ? { type: "module", ...v } : v),
+  ModelUnion,
 );
 
 export const TrainingShape = {

@@ -55,7 +55,13 @@ export type ModelConfig =
       dropout?: number;
       /** Keras L2 kernel regularizer factor on every dense layer; absent (or 0): none. */
       l2?: number;
-    };
+    }
+  /**
+   * The user's TensorFlow.js model module. `module` is a local path in the spec (relative to its
+   * folder); preparing the sweep bundles it and points it at the bundle in the bucket,
+   * `s3://code/<sha256>/<name>.cjs`, so the code's hash is part of every trial id.
+   */
+  | { type: "module"; module: string };
 
 export type OptimizerName = "sgd" | "adam" | "adamax" | "adagrad" | "rmsprop";
 

@@ -64,3 +64,18 @@ export function codeHashOf(key: string): string | undefined {
 }
 
 export const S3_SCHEME = "s3://";
+
+/**
+ * A bundled model module, content-addressed by the SHA-256 of the bundle (all 64 hex digits:
+ * workers verify the bytes against it before running them).
+ */
+export function moduleKey(sha256: string, fileName: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new UsageError(`invalid code hash ${sha256}`);
+  return `code/${sha256}/${fileName.replace(/[^A-Za-z0-9._-]/g, "_")}.cjs`;
+}
+
+/** The hash and file name in a code key, or undefined when `key` is not one. */
+export function parseCodeKey(key: string): { sha256: string; fileName: string } | undefined {
+  const m = /^code\/([0-9a-f]{64})\/([A-Za-z0-9._-]+)\.cjs$/.exec(key);
+  return m ? { sha256: m[1]!, fileName: m[2]! } : undefined;
+}

@@ -12,7 +12,7 @@ export class CheckpointError extends Error {
 
 /** Everything needed to continue a trial exactly where it stopped. */
 export interface CheckpointState {
-  model: "linear" | "mlp";
+  model: "linear" | "mlp" | "module";
   /** The settings that shape the state; a resume must match them. */
   identity: TrialIdentity;
   /** Epochs completed. */

@@ -17,3 +17,12 @@ export {
 } from "./loop";
 export { resolveOptimizer } from "./optimizers";
 export { packKey } from "./packed/loop";
+export { buildUserModel } from "./user-model/build";
+export {
+  evaluateBundle,
+  loadModelCode,
+  type ModelCode,
+  type ModelContext,
+  sha256Of,
+  TFJS_PACKAGES,
+} from "./user-model/code";

@@ -8,6 +8,8 @@ import { MlpTrainer } from "./mlp-trainer";
 import type { TrialModel } from "./model";
 import { type TrainPackOptions, trainPackedMlp } from "./packed/loop";
 import { Rng } from "./rng";
+import type { ModelCode } from "./user-model/code";
+import { ModuleTrainer } from "./user-model/trainer";
 
 export type { TrainPackOptions };
 
@@ -23,6 +25,8 @@ export interface TrainOptions {
   onCheckpoint?: (bytes: Uint8Array, epoch: number) => Promise<void>;
   /** Checkpoint bytes to continue from. */
   resumeFrom?: Uint8Array;
+  /** The loaded model module of a `module` model (see `user-model/code.ts`). */
+  modelCode?: ModelCode;
 }
 
 export interface TrainResult {
@@ -35,7 +39,12 @@ export interface TrainResult {
   resumedFromEpoch?: number;
 }
 
-function createModel(trial: TrialConfig, data: PreparedData, rng: Rng): TrialModel {
+async function createModel(
+  trial: TrialConfig,
+  data: PreparedData,
+  rng: Rng,
+  code: ModelCode | undefined,
+): Promise<TrialModel> {
   if (!Number.isInteger(trial.batchSize) || trial.batchSize < 1) {
     throw new TrainingConfigError(`batchSize must be a positive integer, got ${trial.batchSize}`);
   }
@@ -45,6 +54,10 @@ function createModel(trial: TrialConfig, data: PreparedData, rng: Rng): TrialMod
   if (trial.model.type === "mlp") return new MlpTrainer(trial, data, rng);
   if (trial.model.type === "command") {
     throw new TrainingConfigError("a command trial runs as its own process, not in the engine");
+  }
+  if (trial.model.type === "module") {
+    if (!code) throw new TrainingConfigError("a module model needs its loaded code (modelCode)");
+    return ModuleTrainer.create(code, trial, data, rng);
   }
   const { optimizer: o } = trial;
   if (data.task !== "regression") {
@@ -104,9 +117,9 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  */
 export async function trainTrial(opts: TrainOptions): Promise<TrainResult> {
   const { trial, data, signal } = opts;
-  if (trial.model.type === "mlp") await ensureBackend();
+  if (trial.model.type !== "linear") await ensureBackend();
   let rng = new Rng(trial.seed);
-  const model = createModel(trial, data, rng);
+  const model = await createModel(trial, data, rng, opts.modelCode);
   try {
     let records: EpochRecord[] = [];
     let start = 0;
@@ -167,6 +180,7 @@ export async function trainPack(opts: TrainPackOptions): Promise<TrainResult[]> 
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.checkpointEvery ? { checkpointEvery: opts.checkpointEvery } : {}),
       ...(bytes ? { resumeFrom: bytes } : {}),
+      ...(opts.modelCode ? { modelCode: opts.modelCode } : {}),
       onEpoch: (r) => opts.onEpoch?.(i, r),
       onCheckpoint: async (b, e) => opts.onCheckpoint?.(i, b, e),
     });

@@ -4,9 +4,16 @@ import { currentBackend } from "./backend";
 import type { PreparedData } from "./data/load";
 import { TrainingConfigError } from "./errors";
 import { DenseStack } from "./mlp";
-import { type EpochMetrics, type NamedArray, type TrialModel, takeArray } from "./model";
+import {
+  type EpochMetrics,
+  exportVariables,
+  importVariables,
+  type NamedArray,
+  type TrialModel,
+} from "./model";
 import { KerasOptimizer } from "./optimizers";
 import type { Rng } from "./rng";
+import { disposeSplit, type Split, splitTensors } from "./split-tensors";
 
 /**
  * Keras Dropout while training: each hidden unit is kept with probability 1 - rate and scaled by
@@ -33,16 +40,6 @@ function withL2(loss: tf.Scalar, net: DenseStack, l2: number | undefined): tf.Sc
   if (!l2) return loss;
   const kernels = net.params.filter((_, i) => i % 2 === 0);
   return tf.add(loss, tf.mul(l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k)))))) as tf.Scalar;
-}
-
-type Split = { x: tf.Tensor2D; y: tf.Tensor2D; labels?: tf.Tensor1D; n: number };
-
-function splitTensors(x: Float64Array, y: Float64Array, n: number, d: PreparedData): Split {
-  const xs = tf.tensor2d(Float32Array.from(x), [n, d.nFeatures]);
-  if (d.task === "regression") return { x: xs, y: tf.tensor2d(Float32Array.from(y), [n, 1]), n };
-  const labels = tf.tensor1d(Int32Array.from(y), "int32");
-  const y1 = tf.tidy(() => tf.oneHot(labels, d.numClasses!).toFloat() as tf.Tensor2D);
-  return { x: xs, y: y1, labels, n };
 }
 
 /**
@@ -128,35 +125,25 @@ export class MlpTrainer implements TrialModel {
     return { trainLoss, valLoss, trainMetric, valMetric, finite };
   }
 
-  exportState(): { arrays: NamedArray[]; iterations: number } {
-    const named: Array<[string, tf.Variable]> = [
+  private named(): Array<[string, tf.Variable]> {
+    return [
       ...this.net.params.map((p, i) => [`param/${i}`, p] as [string, tf.Variable]),
       ...this.opt.namedSlots(),
     ];
-    const arrays = named.map(([name, v]): NamedArray => {
-      const data = v.dataSync() as Float32Array;
-      return { name, dtype: "float32", shape: [...v.shape], data: Float32Array.from(data) };
-    });
-    return { arrays, iterations: this.opt.iterations };
+  }
+
+  exportState(): { arrays: NamedArray[]; iterations: number } {
+    return { arrays: exportVariables(this.named()), iterations: this.opt.iterations };
   }
 
   importState(arrays: NamedArray[], iterations: number): void {
-    const named = [
-      ...this.net.params.map((p, i) => [`param/${i}`, p] as [string, tf.Variable]),
-      ...this.opt.namedSlots(),
-    ];
-    tf.tidy(() => {
-      for (const [name, v] of named) {
-        const a = takeArray(arrays, name, [...v.shape]);
-        v.assign(tf.tensor(Float32Array.from(a.data), v.shape, "float32"));
-      }
-    });
+    importVariables(this.named(), arrays);
     this.opt.iterations = iterations;
   }
 
   dispose(): void {
     this.net.dispose();
     this.opt.dispose();
-    for (const s of [this.train, this.val]) tf.dispose([s.x, s.y, ...(s.labels ? [s.labels] : [])]);
+    for (const s of [this.train, this.val]) disposeSplit(s);
   }
 }

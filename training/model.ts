@@ -1,3 +1,4 @@
+import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "./rng";
 
 /** A named weight or optimizer-slot buffer, as checkpoints store it. */
@@ -19,7 +20,7 @@ export interface EpochMetrics {
 
 /** What the training loop needs from a model: epochs, evaluation and restorable state. */
 export interface TrialModel {
-  readonly kind: "linear" | "mlp";
+  readonly kind: "linear" | "mlp" | "module";
   /** Backend that runs it ("js" for the plain TypeScript linear model). */
   readonly backend: string;
   runEpoch(rng: Rng): void;
@@ -38,4 +39,22 @@ export function takeArray(arrays: NamedArray[], name: string, shape: number[]): 
     throw new Error(`checkpoint array "${name}" has shape [${a.shape}], expected [${shape}]`);
   }
   return a;
+}
+
+/** Named variables as checkpoint arrays (float32 copies). */
+export function exportVariables(named: Array<[string, tf.Variable]>): NamedArray[] {
+  return named.map(([name, v]): NamedArray => {
+    const data = v.dataSync() as Float32Array;
+    return { name, dtype: "float32", shape: [...v.shape], data: Float32Array.from(data) };
+  });
+}
+
+/** Assigns each named variable its checkpoint array (shapes checked). */
+export function importVariables(named: Array<[string, tf.Variable]>, arrays: NamedArray[]): void {
+  tf.tidy(() => {
+    for (const [name, v] of named) {
+      const a = takeArray(arrays, name, [...v.shape]);
+      v.assign(tf.tensor(Float32Array.from(a.data), v.shape, "float32"));
+    }
+  });
 }

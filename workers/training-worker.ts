@@ -151,6 +151,7 @@ async function poll(
     metrics,
     backend: deps.backend,
     data: new DataCache(),
+    code: new DataCache(),
     shutdown: shutdown.signal,
     cacheDir: config.cacheDir,
     ...(config.s3.outageBudgetSeconds

@@ -6,6 +6,7 @@ import {
   resolveInputs,
   type SweepStatus,
   validateData,
+  validateModel,
 } from "../../client";
 import { readPartialResults } from "../../client/partial";
 import type { HypersweepConfig } from "../../config";
@@ -74,7 +75,8 @@ export async function runCommand(file: string, flags: RunFlags, cmd: Command) {
     const resolved = await resolveInputs(raw, dir);
     const { spec } = resolved;
     // A local file is checked as a run checks it; a bucket dataset needs the stack, so not here.
-    if (resolved.upload) await validateData(resolved, () => Promise.reject(noBucket()));
+    if (resolved.upload)
+      await validateModel(resolved, await validateData(resolved, () => Promise.reject(noBucket())));
     const trials = expandTrials(spec);
     print(
       !!flags.json,
@@ -127,13 +129,14 @@ export async function statusCommand(ref: string, flags: { json?: boolean }, cmd:
     id,
     status: await c.status(id),
   }));
+  const store = new ArtifactStore(config.s3);
   const ctx =
     (status.state === "running" || status.state === "completed") && !flags.json
-      ? await loadContext(new ArtifactStore(config.s3), id)
+      ? await loadContext(store, id)
       : undefined;
   const failures =
     status.state === "completed" && status.result.counts.failed > 0
-      ? await failedTrials(new ArtifactStore(config.s3), id)
+      ? await failedTrials(store, id)
       : [];
   print(!!flags.json, failures.length ? { ...status, failures } : status, () =>
     [statusText(id, status, ctx), ...failures.map(failureLine)].join("\n"),

@@ -10,6 +10,7 @@ import {
   DataError,
   dispositionOf,
   InternalError,
+  ModelModuleError,
   NON_RETRYABLE_ERROR_TYPES,
   SpecError,
   TrainingConfigError,
@@ -26,6 +27,7 @@ const badInput = [
   new DataError("row 7: Height is not a number"),
   new TrainingConfigError("linear needs regression"),
   new CommandError("train.py exited with code 1"),
+  new ModelModuleError("model module net.ts: buildModel threw: boom"),
   new SpecError([{ path: "grid.learningRate[1]", message: "must be a positive number" }]),
 ];
 
@@ -55,6 +57,7 @@ describe("the error vocabulary", () => {
       "DataError",
       "TrainingConfigError",
       "CommandError",
+      "ModelModuleError",
       "SpecError",
     ]);
   });

@@ -5,6 +5,7 @@ import type { PreparedData } from "../data/load";
 import { TrainingConfigError } from "../errors";
 import type { TrainResult } from "../loop";
 import { Rng } from "../rng";
+import type { ModelCode } from "../user-model/code";
 import { optimizerShape } from "./optimizers";
 import { initialArrays, PackedMlp, type TrialState } from "./trainer";
 
@@ -22,6 +23,8 @@ export interface TrainPackOptions {
   onCheckpoint?: (trialIndex: number, bytes: Uint8Array, epoch: number) => Promise<void>;
   /** As soon as trial `trialIndex` has its final result (completed or diverged), before the rest. */
   onFinish?: (trialIndex: number, result: TrainResult) => void;
+  /** The loaded model module of the pack's `module` trials (they train solo). */
+  modelCode?: ModelCode;
 }
 
 /**

@@ -128,8 +128,8 @@ export function testWorkerArgv(pool: string, extra: string[] = []): string[] {
 }
 
 /** A real `hypersweep` worker process; its stderr is kept (and echoed when verbose). */
-export function spawnWorker(argv: string[], env: NodeJS.ProcessEnv = process.env) {
-  return spawnTracked(process.execPath, argv, { env });
+export function spawnWorker(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string) {
+  return spawnTracked(process.execPath, argv, { env, ...(cwd ? { cwd } : {}) });
 }
 
 /** A child process killed with this test process, its stderr kept (and echoed when verbose). */

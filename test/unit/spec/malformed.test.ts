@@ -149,7 +149,7 @@ const cases: Array<[string, (s: RawSpec) => unknown, Array<[string, string]>]> =
   [
     "an unknown model type",
     (s) => (s.model = { type: "cnn" }),
-    [["model.type", 'must be linear, mlp or command (got "cnn")']],
+    [["model.type", 'must be linear, mlp, command or module (got "cnn")']],
   ],
   [
     "a linear model on a classification task",
