@@ -10,6 +10,7 @@ import { loadSpecFile } from "../../spec/file";
 import type { SweepSummary } from "../../storage/artifacts";
 import { ArtifactStore } from "../../storage/store";
 import { readAllTrials } from "../../storage/trials";
+import { workerArgv } from "../../workers/pool";
 import {
   BIN,
   pendingTrials,
@@ -21,7 +22,6 @@ import {
   startSweepWorker,
   stopChild,
   testConfig,
-  testWorkerArgv,
   waitFor,
 } from "./support/harness";
 import { prometheusApi } from "./support/prometheus";
@@ -73,7 +73,20 @@ describe("a model module sweep", () => {
       // Scraped through the stack's file_sd folder, as a worker on the stack's machine would be.
       HYPERSWEEP_PROMETHEUS_SD_DIR: config.prometheus.sdDir,
     };
-    const argv = testWorkerArgv(POOL, ["--no-sweeps", "--worker-id", `${name}-${RUN}`]);
+    // The conv net's gradients are not in the wasm backend the other tests use.
+    const argv = workerArgv(
+      {
+        pool: POOL,
+        backend: "cpu",
+        concurrency: 1,
+        slotsPerProcess: 1,
+        metricsPort: 0,
+        metricsHost: "127.0.0.1",
+        workerId: `${name}-${RUN}`,
+        connectTimeoutSeconds: 600,
+      },
+      ["--no-sweeps"],
+    );
     const worker = spawnWorker(argv, workerEnv, join(home, "cwd")).child;
     workers.push(worker);
     return worker;
