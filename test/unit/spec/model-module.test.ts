@@ -63,7 +63,7 @@ describe("model: { module }", () => {
     expect(typo[0]?.[0]).toBe("model.hiden");
     expect(typo[0]?.[1]).toMatch(/module/);
     expect(problemsOf({ ...rawSpec(), model: { type: "conv" } })).toEqual([
-      ["model.type", 'must be linear, mlp or module (got "conv")'],
+      ["model.type", 'must be linear, mlp, command or module (got "conv")'],
     ]);
   });
 });
