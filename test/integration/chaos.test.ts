@@ -245,14 +245,10 @@ describe(`chaos (HYPERSWEEP_CHAOS_SEED=${SEED})`, () => {
       for (const a of stored) {
         expect(a.status).toBe("completed");
         expect(a.records.map((r) => r.epoch)).toEqual(epochs);
-        // Each attempt resumed from a checkpoint no later than where the ones before got to.
+        // The last attempt reached the end. (No resume-order check across attempts: the attempt
+        // log is built from heartbeats and misses attempts whose heartbeats never reached Temporal.)
         const attempts = [...(a.attemptLog ?? [])].sort((x, y) => x.attempt - y.attempt);
         expect(attempts.at(-1)?.reachedEpoch).toBe(EPOCHS);
-        // (A stopped or orphaned attempt checkpoints where it stops, at any epoch.)
-        for (const [i, l] of attempts.entries()) {
-          const before = Math.max(0, ...attempts.slice(0, i).map((p) => p.reachedEpoch));
-          expect(l.resumedFromEpoch).toBeLessThanOrEqual(before);
-        }
         const kept = (await s3.list(trialKeys(sweepId, a.trialId).checkpointsPrefix)).map(
           checkpointEpoch,
         );
