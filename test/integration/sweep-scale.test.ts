@@ -32,7 +32,9 @@ describe("a 2,000-trial sweep", () => {
         learningRate: Array.from({ length: 20 }, (_, i) => 10 ** -(1 + i / 4)),
         seed: Array.from({ length: 100 }, (_, i) => i + 1),
       },
-      execution: { ...s.execution, pool, maxParallel: MAX_PARALLEL },
+      // One activity per trial: this test is about a workflow that schedules 2,000 activities
+      // (packing would put the whole sweep in a few dozen and never reach the history limit).
+      execution: { ...s.execution, pool, maxParallel: MAX_PARALLEL, pack: 1 },
     }));
     const spec = await prepare(config, parseSpec(base), dir);
     expect(expandTrials(spec)).toHaveLength(2000);
