@@ -228,6 +228,23 @@ ${parts.join("\n")}
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
+/** A Vega-Lite line layer with one line per trial, coloured by `color`. */
+function trialLines(
+  name: string,
+  values: object[],
+  opacity: number,
+  x: object,
+  y: object,
+  color: Record<string, unknown>,
+): object {
+  return {
+    name,
+    data: { values },
+    mark: { type: "line", strokeWidth: 1.2, opacity },
+    encoding: { x, y, detail: { field: "trialId" }, color },
+  };
+}
+
 async function parallelFigure(data: ParallelData, objective: Objective): Promise<string> {
   const names = data.axes.map((a) => a.name);
   const ticks = data.axes.flatMap((a) =>
@@ -256,22 +273,12 @@ async function parallelFigure(data: ParallelData, objective: Objective): Promise
           y2: { datum: 1 },
         },
       },
-      {
-        name: "trial_line",
-        data: { values: data.points },
-        mark: { type: "line", strokeWidth: 1.2, opacity: 0.75 },
-        encoding: {
-          x,
-          y,
-          detail: { field: "trialId" },
-          color: {
-            field: "objective",
-            type: "quantitative",
-            title: objectiveTitle(objective),
-            scale: { scheme: "viridis", ...(objective.mode === "min" ? { reverse: true } : {}) },
-          },
-        },
-      },
+      trialLines("trial_line", data.points, 0.75, x, y, {
+        field: "objective",
+        type: "quantitative",
+        title: objectiveTitle(objective),
+        scale: { scheme: "viridis", ...(objective.mode === "min" ? { reverse: true } : {}) },
+      }),
       {
         data: { values: ticks },
         mark: { type: "text", align: "left", dx: 4, fontSize: 10, color: "#24292f" },
@@ -368,23 +375,13 @@ async function stopFigure(
     height: 240,
     config: CHART_CONFIG,
     layer: [
-      {
-        name: "curve_line",
-        data: { values: data.curves },
-        mark: { type: "line", strokeWidth: 1.2, opacity: 0.8 },
-        encoding: {
-          x,
-          y,
-          detail: { field: "trialId" },
-          color: {
-            field: "stopped",
-            type: "nominal",
-            title: null,
-            scale: { domain: [false, true], range: [CONFIG_COLORS[0], "#8c959f"] },
-            legend: { labelExpr: "datum.value ? 'stopped early' : 'trained to the end'" },
-          },
-        },
-      },
+      trialLines("curve_line", data.curves, 0.8, x, y, {
+        field: "stopped",
+        type: "nominal",
+        title: null,
+        scale: { domain: [false, true], range: [CONFIG_COLORS[0], "#8c959f"] },
+        legend: { labelExpr: "datum.value ? 'stopped early' : 'trained to the end'" },
+      }),
       {
         name: "stop_point",
         data: { values: data.marks.filter((m) => m.value !== null) },

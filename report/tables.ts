@@ -24,6 +24,26 @@ type NumberField =
   | "divergedAtEpoch"
   | "resumes";
 
+/** The trial id and its parameter values, escaped, as the first cells of a per-trial row. */
+function idAndParamCells(
+  t: Pick<TrialSummary, "trialId" | "params">,
+  params: string[],
+  axes: Axes,
+): string[] {
+  return [
+    `<code>${escapeHtml(t.trialId)}</code>`,
+    ...params.map((p) => {
+      const value = t.params[p];
+      return escapeHtml(value === undefined ? "—" : axes.format(p, value));
+    }),
+  ];
+}
+
+/** One `<tr>` for a trial: its cells (already HTML) and any trailing raw HTML. */
+function trialRow(t: Pick<TrialSummary, "trialId">, cells: string[], tail = ""): string {
+  return `<tr data-trial="${escapeHtml(t.trialId)}">${cells.map((c) => `<td>${c}</td>`).join("")}${tail}</tr>`;
+}
+
 /** A numeric column written in one notation for all its rows (see `numberFormat`). */
 function numeric(
   key: string,
@@ -143,18 +163,14 @@ export function retriesTable(trials: TrialArtifact[], params: string[], axes: Ax
   );
   const rows = eventful.map((t) => {
     const cells = [
-      `<code>${escapeHtml(t.trialId)}</code>`,
-      ...params.map((p) => {
-        const value = t.params[p];
-        return escapeHtml(value === undefined ? "—" : axes.format(p, value));
-      }),
+      ...idAndParamCells(t, params, axes),
       String(t.attempts),
       String(t.attempts - 1),
       escapeHtml(t.resumedFromEpochs.join(", ") || "—"),
       escapeHtml(t.backend),
       escapeHtml(`${seconds(t.durationSeconds)} s`),
     ];
-    return `<tr data-trial="${escapeHtml(t.trialId)}">${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
+    return trialRow(t, cells);
   });
   return `<div class="table-wrap"><table class="retries" data-retries>
 <thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>
@@ -168,16 +184,9 @@ export function failuresTable(rows: TrialSummary[], params: string[], axes: Axes
   const failed = rows.filter((t) => t.status === "failed");
   const head = ["trial", ...params, "attempts", "error"];
   const body = failed.map((t) => {
-    const cells = [
-      `<code>${escapeHtml(t.trialId)}</code>`,
-      ...params.map((p) => {
-        const value = t.params[p];
-        return escapeHtml(value === undefined ? "—" : axes.format(p, value));
-      }),
-      String(t.attempts),
-    ];
+    const cells = [...idAndParamCells(t, params, axes), String(t.attempts)];
     const error = `<td class="error"><code>${escapeHtml(t.error ?? "unknown error")}</code></td>`;
-    return `<tr data-trial="${escapeHtml(t.trialId)}">${cells.map((c) => `<td>${c}</td>`).join("")}${error}</tr>`;
+    return trialRow(t, cells, error);
   });
   return `<div class="table-wrap"><table class="failures" data-failures>
 <thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>
