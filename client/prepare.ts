@@ -12,38 +12,71 @@ import { type ArtifactStore, ObjectNotFoundError } from "../storage/store";
 import { loadDataset, type PreparedData } from "../training";
 import { type CodeBundle, checkModelCode, resolveModelCode, uploadModule } from "./model-code";
 
-/** A spec whose dataset points into the bucket, plus the local file to upload (if any). */
+/** A spec whose dataset points into the bucket, plus the bytes to upload (if any). */
 export interface PreparedSpec {
   spec: SweepSpec;
-  upload?: { localPath: string; key: string };
+  /** `shown`: how the user knows the data (local path or URL), named in data errors. */
+  upload?: { shown: string; bytes: Buffer; key: string };
   /** A command trial's code folder, bundled: uploaded to its content-addressed source. */
   code?: { folder: string; source: string; bytes: Uint8Array };
   /** The bundled model module to upload, for a `module` model. */
   module?: CodeBundle;
 }
 
-/**
- * Resolves a local dataset path to its content-addressed bucket key, without uploading, so
- * `--dry-run` shows the same trial ids a real run gets.
- */
-export async function resolveDataset(spec: SweepSpec, specDir: string): Promise<PreparedSpec> {
-  const { path, s3: _s3, ...rest } = spec.dataset;
-  if (path === undefined) return { spec };
-  const localPath = isAbsolute(path) ? path : resolve(specDir, path);
-  let bytes: Buffer;
+/** Seconds a dataset URL may take to answer (then the run stops, naming the URL). */
+const FETCH_TIMEOUT_MS = 60_000;
+
+async function readLocal(localPath: string): Promise<Buffer> {
   try {
-    bytes = await readFile(localPath);
+    return await readFile(localPath);
   } catch (error) {
     throw new UsageError(
       `dataset.path: cannot read ${localPath} (${(error as NodeJS.ErrnoException).code ?? error})`,
       { cause: error },
     );
   }
+}
+
+/** The bytes at an http(s) URL; unreachable or not 2xx is a `UsageError` naming the URL. */
+async function fetchUrl(url: string): Promise<Buffer> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new UsageError(`dataset.url: cannot fetch ${url} (${why})`, { cause: error });
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new UsageError(`dataset.url: ${url} answered HTTP ${response.status}`);
+  }
+  return Buffer.from(await response.arrayBuffer());
+}
+
+/** The last path segment of a URL, as the object's file name (`data` when there is none). */
+function urlFileName(url: string): string {
+  const name = new URL(url).pathname.split("/").filter(Boolean).pop() ?? "";
+  return /^[\w.-]+$/.test(name) ? name : "data";
+}
+
+/**
+ * Resolves a local dataset path or a URL (fetched once) to its content-addressed bucket key,
+ * without uploading, so `--dry-run` shows the same trial ids a real run gets: they follow the
+ * bytes, not where they came from.
+ */
+export async function resolveDataset(spec: SweepSpec, specDir: string): Promise<PreparedSpec> {
+  const { path, s3: _s3, url, ...rest } = spec.dataset;
+  if (path === undefined && url === undefined) return { spec };
+  const localPath =
+    path === undefined ? undefined : isAbsolute(path) ? path : resolve(specDir, path);
+  const bytes = localPath ? await readLocal(localPath) : await fetchUrl(url as string);
+  const shown = localPath ?? (url as string);
   const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
-  const key = datasetKey(hash, basename(localPath));
+  const key = datasetKey(hash, localPath ? basename(localPath) : urlFileName(url as string));
   return {
     spec: { ...spec, dataset: { ...rest, s3: `${S3_SCHEME}${key}` } },
-    upload: { localPath, key },
+    upload: { shown, bytes, key },
   };
 }
 
@@ -56,16 +89,17 @@ export async function validateData(
   readText: (source: string) => Promise<string>,
 ): Promise<PreparedData> {
   const config = datasetConfigOf(prepared.spec.dataset);
-  const read = prepared.upload
-    ? (source: string) =>
-        source === config.source ? readFile(prepared.upload!.localPath, "utf8") : readText(source)
+  const upload = prepared.upload;
+  const read = upload
+    ? async (source: string) =>
+        source === config.source ? upload.bytes.toString("utf8") : readText(source)
     : readText;
   try {
     return await loadDataset(config, read);
   } catch (error) {
     if (error instanceof DataError) {
       // The loader names the bucket key it would read; the user knows the file by its path.
-      const shown = prepared.upload?.localPath ?? config.source;
+      const shown = upload?.shown ?? config.source;
       const message = error.message.replaceAll(`${config.source}: `, "");
       throw new UsageError(`dataset ${shown}: ${message.replaceAll(config.source, shown)}`, {
         cause: error,
@@ -132,10 +166,14 @@ export async function uploadInputs(store: ArtifactStore, prepared: PreparedSpec)
   await uploadModule(store, prepared.module);
 }
 
+function contentType(key: string): string {
+  return /\.(jsonl|ndjson)$/i.test(key) ? "application/x-ndjson" : "text/csv";
+}
+
 export async function uploadDataset(store: ArtifactStore, prepared: PreparedSpec): Promise<void> {
   if (!prepared.upload) return;
-  const { key, localPath } = prepared.upload;
-  if (!(await store.exists(key))) await store.putBytes(key, await readFile(localPath), "text/csv");
+  const { key, bytes } = prepared.upload;
+  if (!(await store.exists(key))) await store.putBytes(key, bytes, contentType(key));
 }
 
 /**

@@ -213,8 +213,8 @@ export function countTrials(spec: Expandable): number {
 
 /** The dataset settings a trial trains on (`path` or `s3` becomes `source`). */
 export function datasetConfigOf(dataset: DatasetSpec): DatasetConfig {
-  const { path, s3, ...rest } = dataset;
-  return { source: (path ?? s3) as string, ...rest };
+  const { path, s3, url, ...rest } = dataset;
+  return { source: (path ?? s3 ?? url) as string, ...rest };
 }
 
 /**

@@ -93,16 +93,49 @@ export const DatasetShape = {
     .number()
     .refine((v) => Number.isSafeInteger(v) && v >= 2, must("must be a whole number, at least 2"))
     .optional(),
+  url: z
+    .string()
+    .regex(/^https?:\/\/[^/]+/, must('must be an http(s):// URL, e.g. "https://example.com/d.csv"'))
+    .optional(),
   split: SplitSchema,
   standardize: z.boolean().default(false),
+  // No defaults below: a spec without them keeps its sweep and trial ids.
+  format: z.enum(["csv", "jsonl"]).optional(),
+  categorical: z.record(column, z.enum(["onehot", "index"])).optional(),
+  missing: z
+    .record(
+      column,
+      z.union([z.literal("drop"), z.strictObject({ fill: z.union([z.number(), z.string()]) })]),
+    )
+    .optional(),
+  standardizeTarget: z.boolean().optional(),
 };
 
 export const DatasetSchema = z
   .strictObject(DatasetShape)
   .superRefine((d, ctx) => {
-    if ((d.path === undefined) === (d.s3 === undefined)) {
-      const message = "give exactly one of path (a local file) or s3 (an s3:// key)";
+    if ([d.path, d.s3, d.url].filter((v) => v !== undefined).length !== 1) {
+      const message =
+        "give exactly one of path (a local file), s3 (an s3:// key) or url (http or https)";
       ctx.addIssue({ code: "custom", message });
+    }
+    for (const name of Object.keys(d.categorical ?? {})) {
+      if (d.features.includes(name)) continue;
+      const message = `${JSON.stringify(name)} is not one of the features (${d.features.join(", ")})`;
+      ctx.addIssue({ code: "custom", path: ["categorical", name], message });
+    }
+    for (const [name, rule] of Object.entries(d.missing ?? {})) {
+      if (name === d.target && rule !== "drop") {
+        const message = "the target's missing values can only be dropped";
+        ctx.addIssue({ code: "custom", path: ["missing", name], message });
+      } else if (name !== d.target && !d.features.includes(name)) {
+        const message = `${JSON.stringify(name)} is neither a feature nor the target`;
+        ctx.addIssue({ code: "custom", path: ["missing", name], message });
+      }
+    }
+    if (d.standardizeTarget && d.task !== "regression") {
+      const message = "only applies to task: regression";
+      ctx.addIssue({ code: "custom", path: ["standardizeTarget"], message });
     }
     if (d.features.includes(d.target)) {
       const message = `${JSON.stringify(d.target)} is the target, so it cannot also be a feature`;

@@ -18,7 +18,21 @@ export interface DatasetConfig {
   split: SplitConfig;
   /** Standardise features with mean/std fitted on the training part only. */
   standardize: boolean;
+  /** `csv` or `jsonl`; absent: from the source's name (`.jsonl`, `.ndjson`), else csv. */
+  format?: "csv" | "jsonl";
+  /** Feature columns holding categories, and how each is encoded. */
+  categorical?: Record<string, CategoricalEncoding>;
+  /** What to do with a missing cell, per column (otherwise a missing cell is an error). */
+  missing?: Record<string, MissingRule>;
+  /** Regression only: standardise the target too (fitted on the training part only). */
+  standardizeTarget?: boolean;
 }
+
+/** One-hot (a 0/1 column per category) or index (the category's position, one column). */
+export type CategoricalEncoding = "onehot" | "index";
+
+/** `drop` the row, or `fill` the cell with a value. */
+export type MissingRule = "drop" | { fill: number | string };
 
 export type Activation = "relu" | "tanh" | "sigmoid" | "elu" | "linear";
 
@@ -262,7 +276,10 @@ export interface BudgetSpec {
 }
 
 /** Where the data lives, as written in the spec: a local path (relative to the spec file) or `s3://<key>`. */
-export type DatasetLocation = { path: string; s3?: undefined } | { s3: string; path?: undefined };
+export type DatasetLocation =
+  | { path: string; s3?: undefined; url?: undefined }
+  | { s3: string; path?: undefined; url?: undefined }
+  | { url: string; path?: undefined; s3?: undefined };
 
 /** The dataset section of a validated spec. */
 export type DatasetSpec = DatasetLocation & Omit<DatasetConfig, "source">;

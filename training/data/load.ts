@@ -2,7 +2,9 @@ import type { DatasetConfig, Task } from "../../spec/types";
 import { DataError } from "../errors";
 import { builtinCsv } from "./builtin";
 import { readNumericCsv } from "./csv";
+import { formatOf } from "./records";
 import { applyScaler, fitScaler, splitRows, takeRows } from "./split";
+import { loadTable } from "./table";
 
 /** A validated, split (and optionally standardised) data set, ready for any model. */
 export interface PreparedData {
@@ -21,9 +23,21 @@ export interface PreparedData {
   yVal: Float64Array;
   /** Present when standardised: fitted on the training part only. */
   scaler?: { mean: number[]; std: number[] };
+  /** Present with `standardizeTarget`: the target's mean/std on the training part. */
+  targetScaler?: { mean: number; std: number };
 }
 
-function checkLabels(y: Float64Array, lines: Uint32Array, cfg: DatasetConfig): number {
+/** Whether the spec declares anything beyond a numeric CSV (else the original reader runs). */
+function declaresTable(cfg: DatasetConfig): boolean {
+  return (
+    formatOf(cfg.source, cfg.format) !== "csv" ||
+    cfg.categorical !== undefined ||
+    cfg.missing !== undefined ||
+    cfg.standardizeTarget === true
+  );
+}
+
+export function checkLabels(y: Float64Array, lines: Uint32Array, cfg: DatasetConfig): number {
   let max = 0;
   y.forEach((v, i) => {
     if (!Number.isInteger(v) || v < 0) {
@@ -55,6 +69,7 @@ export async function loadDataset(
 ): Promise<PreparedData> {
   if (cfg.features.length === 0) throw new DataError(`${cfg.source}: no feature columns given`);
   const text = builtinCsv(cfg.source) ?? (await readText(cfg.source));
+  if (declaresTable(cfg)) return loadTable(cfg, text);
   const table = readNumericCsv(text, [...cfg.features, cfg.target], cfg.source);
   const width = cfg.features.length;
   const all = table.values;

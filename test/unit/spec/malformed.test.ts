@@ -131,7 +131,12 @@ const cases: Array<[string, (s: RawSpec) => unknown, Array<[string, string]>]> =
   [
     "both a path and an s3 key",
     (s) => (s.dataset.s3 = "s3://datasets/bmi.csv"),
-    [["dataset", "give exactly one of path (a local file) or s3 (an s3:// key)"]],
+    [
+      [
+        "dataset",
+        "give exactly one of path (a local file), s3 (an s3:// key) or url (http or https)",
+      ],
+    ],
   ],
   [
     "an s3 key without its scheme",
