@@ -45,6 +45,7 @@ const EnvSchema = z.object({
   HYPERSWEEP_S3_REGION: z.string().default("us-east-1"),
   HYPERSWEEP_OUTAGE_BUDGET_SECONDS: z.coerce.number().positive().default(300),
   HYPERSWEEP_S3_REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
+  HYPERSWEEP_S3_HEALTH_CHECK_SECONDS: z.coerce.number().positive().default(30),
   HYPERSWEEP_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name")
@@ -92,6 +93,11 @@ export interface S3Config {
   outageBudgetSeconds?: number;
   /** A request on a connection silent this long fails as ETIMEDOUT (an outage, waited out). */
   requestTimeoutSeconds?: number;
+  /**
+   * How often a polling training process re-checks its S3 keys and bucket (and after every failed
+   * trial attempt); one that fails stops taking trials until the check passes again.
+   */
+  healthCheckSeconds?: number;
 }
 
 export interface HypersweepConfig {
@@ -271,6 +277,7 @@ export function loadConfig(
       bucket: overrides.bucket ?? e.HYPERSWEEP_BUCKET,
       outageBudgetSeconds: e.HYPERSWEEP_OUTAGE_BUDGET_SECONDS,
       requestTimeoutSeconds: e.HYPERSWEEP_S3_REQUEST_TIMEOUT_SECONDS,
+      healthCheckSeconds: e.HYPERSWEEP_S3_HEALTH_CHECK_SECONDS,
       ...(accessKey && secretKey
         ? { accessKey: new Secret(accessKey), secretKey: new Secret(secretKey) }
         : {}),

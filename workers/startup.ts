@@ -4,6 +4,7 @@ import type { HypersweepConfig } from "../config";
 import { ArtifactStore } from "../storage/store";
 import { connectWorker } from "./connection";
 import { ConnectTimeoutError, WorkerStartError } from "./errors";
+import { S3_FATAL } from "./health";
 
 export interface StartupOptions {
   /** Give up after this long; the worker exits non-zero so its supervisor notices. */
@@ -24,15 +25,6 @@ const LOG_INTERVAL_MS = 30_000;
 
 /** gRPC codes that waiting will not fix: bad namespace, argument, permission or credentials. */
 const TEMPORAL_FATAL = new Set([3, 5, 7, 16]);
-/** S3 error codes that waiting will not fix: the keys are wrong or lack permission. */
-const S3_FATAL = new Set([
-  "AccessDenied",
-  "InvalidAccessKeyId",
-  "SignatureDoesNotMatch",
-  "InvalidToken",
-  "ExpiredToken",
-  "InvalidBucketName",
-]);
 
 class Fatal extends Error {}
 

@@ -14,6 +14,7 @@ import { ArtifactStore } from "../storage/store";
 import { initBackend } from "../training";
 import { poolTaskQueue } from "../workflows/definitions";
 import { metricsPortTakenError } from "./errors";
+import { waitUntilAccepted, watchStore } from "./health";
 import { detectDevice } from "./pool";
 import { type Registration, registerWorker } from "./registry";
 import { installRuntime } from "./runtime";
@@ -102,8 +103,18 @@ export async function runTrainingWorker(
       labels: { pool: options.pool, worker: options.workerId },
     });
     registration = await register(config, options, backend, { host, port: server.port });
+    const who = `training process ${options.workerId}`;
     try {
-      return await poll(config, options, { connection, metrics, backend }, stop);
+      for (;;) {
+        const end = await poll(config, options, { connection, metrics, backend }, stop, log);
+        if (end !== "refused") return end;
+        // Keys revoked or bucket gone since the start: take no trial until S3 accepts us again.
+        const accepted = await waitUntilAccepted(config.s3, stop, (code, seconds) =>
+          log(`${who}: S3 still refuses (${code}) after ${seconds} s; taking no trials`),
+        );
+        if (!accepted) return "stopped";
+        log(`${who}: S3 accepts the keys and bucket again; polling`);
+      }
     } finally {
       await connection.close();
     }
@@ -143,7 +154,8 @@ async function poll(
     backend: Awaited<ReturnType<typeof initBackend>>;
   },
   stop: AbortSignal,
-): Promise<TrainingWorkerEnd> {
+  log: (line: string) => void,
+): Promise<TrainingWorkerEnd | "refused"> {
   const { metrics } = deps;
   const shutdown = new AbortController();
   const activities = createTrainingActivities({
@@ -160,7 +172,7 @@ async function poll(
   });
   let busy = 0;
   let trials = 0;
-  let end: TrainingWorkerEnd = "stopped";
+  let end: TrainingWorkerEnd | "refused" = "stopped";
   metrics.setSlots(busy, options.concurrency);
   const worker = await Worker.create({
     connection: deps.connection,
@@ -178,11 +190,25 @@ async function poll(
         slot(() => activities.trainTrials(input), input.trials.length),
     },
   });
+  // A worker whose S3 keys or bucket stop working takes no more trials (each would fail an
+  // attempt): it drains and waits for S3 to accept it again.
+  const health = watchStore(config.s3, config.s3.healthCheckSeconds ?? 30, (code) => {
+    log(
+      `training process ${options.workerId}: S3 at ${config.s3.endpoint} refuses this worker (${code}) for bucket "${config.s3.bucket}"; taking no new trials until it accepts again (check HYPERSWEEP_S3_ACCESS_KEY / HYPERSWEEP_S3_SECRET_KEY / HYPERSWEEP_BUCKET)`,
+    );
+    if (worker.getState() === "RUNNING" && !stop.aborted) {
+      end = "refused";
+      worker.shutdown();
+    }
+  });
   /** One training activity (a trial or a pack) in a slot; recycling counts the trials. */
   async function slot<T>(run: () => Promise<T>, trialCount = 1): Promise<T> {
     metrics.setSlots(++busy, options.concurrency);
     try {
       return await run();
+    } catch (error) {
+      health.check();
+      throw error;
     } finally {
       metrics.setSlots(--busy, options.concurrency);
       trials += trialCount;
@@ -200,6 +226,11 @@ async function poll(
   };
   if (stop.aborted) onStop();
   else stop.addEventListener("abort", onStop, { once: true });
-  await worker.run();
+  try {
+    await worker.run();
+  } finally {
+    health.stop();
+    stop.removeEventListener("abort", onStop);
+  }
   return stop.aborted ? "stopped" : end;
 }

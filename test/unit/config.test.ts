@@ -36,6 +36,7 @@ describe("loadConfig", () => {
       bucket: "hypersweep",
       outageBudgetSeconds: 300,
       requestTimeoutSeconds: 30,
+      healthCheckSeconds: 30,
     });
     expect(config.s3.accessKey).toBeUndefined();
     expect(config.minio).toEqual({ port: 9000, consolePort: 9001 });
