@@ -27,7 +27,9 @@ export interface AttemptScope {
 export async function commitAttempt(
   at: { store: ArtifactStore; lease: TrialLease },
   input: TrainTrialInput,
-  result: Pick<TrainResult, "status" | "records" | "divergedAtEpoch" | "backend">,
+  result: Pick<TrainResult, "records" | "divergedAtEpoch" | "backend"> & {
+    status: TrialArtifact["status"];
+  },
   attempt: number,
   hb: TrialHeartbeat,
   started: number,

@@ -1,4 +1,5 @@
 import { expandTrials } from "../spec";
+import type { TrialSpec } from "../spec/types";
 import type { TrialArtifact, TrialSummary } from "../storage/artifacts";
 import { sweepKeys } from "../storage/keys";
 import type { ArtifactStore } from "../storage/store";
@@ -75,7 +76,7 @@ export function createSweepActivities(deps: SweepActivityDeps) {
       const all = await readAllTrials(store, input.sweepId);
       const artefacts = new Map(all.map((a) => [a.trialId, a]));
       const runStart = Date.parse(input.startedAt);
-      const lines: TrialSummary[] = expandTrials(input.spec).map((trial) => {
+      const lines: TrialSummary[] = sweepTrials(input, all).map((trial) => {
         const a = artefacts.get(trial.trialId);
         // Finished before this run began: an earlier run trained it, this one reused it.
         if (a) return { ...summarizeTrial(a, mode), reused: Date.parse(a.finishedAt) < runStart };
@@ -97,6 +98,7 @@ export function createSweepActivities(deps: SweepActivityDeps) {
           startedAt: input.startedAt,
           finishedAt: input.finishedAt,
           artefacts: { spec: keys.spec, summary: keys.summary, leaderboard: keys.leaderboard },
+          ...(input.budgetStop ? { budgetStop: input.budgetStop } : {}),
         },
         lines,
         trainingSeconds(all),
@@ -106,6 +108,25 @@ export function createSweepActivities(deps: SweepActivityDeps) {
       return { spec: keys.spec, summary: keys.summary, leaderboard: keys.leaderboard };
     },
   };
+}
+
+/**
+ * The sweep's trials in order: the expansion (only its first `started` after a budget stop);
+ * for TPE, the expansion's start-up trials then every other trial artefact of the sweep (the
+ * proposals), by finishing time.
+ */
+function sweepTrials(
+  input: SummarizeInput,
+  all: TrialArtifact[],
+): Array<Pick<TrialSpec, "trialId" | "params">> {
+  const expanded: Array<Pick<TrialSpec, "trialId" | "params">> = expandTrials(input.spec);
+  if (!input.sampled) return expanded.slice(0, input.started ?? expanded.length);
+  const known = new Set(expanded.map((t) => t.trialId));
+  const proposed = all
+    .filter((a) => !known.has(a.trialId))
+    .sort((a, b) => a.finishedAt.localeCompare(b.finishedAt) || a.trialId.localeCompare(b.trialId));
+  const started = input.started ?? Number.POSITIVE_INFINITY;
+  return [...expanded, ...proposed].slice(0, started);
 }
 
 async function partialRecords(store: ArtifactStore, sweepId: string, trialId: string) {

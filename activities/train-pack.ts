@@ -152,7 +152,8 @@ async function runPackAttempt(
     ...toArtifact(
       sweepId,
       trials[i]!,
-      result,
+      // Packs train to the end: never `paused` (no untilEpoch).
+      { ...result, status: result.status as TrialArtifact["status"] },
       attempt,
       hb.trials[i]!,
       (Date.now() - started) / 1000,

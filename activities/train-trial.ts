@@ -1,12 +1,24 @@
 import { CancelledFailure, Context } from "@temporalio/activity";
 import { ModelModuleError, toApplicationFailure } from "../errors";
 import { type TrialLabels, trialLabelsOf } from "../metrics";
+import type { EpochRecord } from "../spec/types";
 import type { TrialArtifact } from "../storage/artifacts";
 import { parseCodeKey, S3_SCHEME } from "../storage/keys";
 import { TrialLease } from "../storage/lease";
 import { type ArtifactStore, ObjectNotFoundError } from "../storage/store";
-import { isFinal, latestCheckpoint, readTrial, saveCheckpoint } from "../storage/trials";
-import { loadModelCode, type ModelCode, trainTrial as runTraining } from "../training";
+import {
+  isFinal,
+  latestCheckpoint,
+  readTrial,
+  saveCheckpoint,
+  writeTrial,
+} from "../storage/trials";
+import {
+  decodeCheckpoint,
+  loadModelCode,
+  type ModelCode,
+  trainTrial as runTraining,
+} from "../training";
 import type { TrainTrialInput, TrialOutcome } from "../workflows/definitions";
 import { type AttemptScope, commitAttempt } from "./attempt-commit";
 import { attemptStore, leaseHolderOf } from "./attempt-guard";
@@ -17,6 +29,7 @@ import {
   attemptError,
   cachedDataset,
   nonRetryableOnBadConfig,
+  objectiveOf,
   outcomeOf,
   usable,
 } from "./trial-common";
@@ -84,11 +97,17 @@ export function createTrainingActivities(deps: ActivityDeps) {
     });
     if (done && isFinal(done)) return outcomeOf(done, input, true);
     const labels = trialLabelsOf(sweepId, trial);
+    if (input.untilEpoch !== undefined) {
+      const early = await earlyStoppingStep(deps, store, input, labels, ctx.info.attempt);
+      if (early) return early;
+    }
     const started = Date.now();
     const attempt = ctx.info.attempt;
     let artifact: TrialArtifact;
     try {
-      artifact = await attemptOf({ deps, store, signal, beat }, input, labels, attempt, started);
+      const ran = await attemptOf({ deps, store, signal, beat }, input, labels, attempt, started);
+      if ("paused" in ran) return segmentOutcome(input, ran.paused, attempt, false);
+      artifact = ran;
     } catch (error) {
       throw attemptError(deps, ctx, error, { labels: [labels], attempt, started, input });
     }
@@ -110,7 +129,7 @@ async function runAttempt(
   labels: TrialLabels,
   attempt: number,
   started: number,
-): Promise<TrialArtifact> {
+): Promise<TrialArtifact | { paused: EpochRecord[] }> {
   const ctx = Context.current();
   const { deps, store } = scope;
   const { sweepId, trial } = input;
@@ -122,8 +141,10 @@ async function runAttempt(
   scope.beat.details = hb;
   const current = hb.attemptLog.at(-1)!;
   ctx.heartbeat(hb);
-  deps.metrics?.trialStarted(labels, attempt);
-  if (checkpoint) deps.metrics?.resumed(labels, checkpoint.epoch);
+  // The next segment of an early-stopped trial is not a new start nor a resume after a failure.
+  const continuation = attempt === 1 && checkpoint !== undefined && input.judge !== undefined;
+  if (!continuation) deps.metrics?.trialStarted(labels, attempt);
+  if (checkpoint && !continuation) deps.metrics?.resumed(labels, checkpoint.epoch);
 
   const result = await nonRetryableOnBadConfig(() =>
     runTraining({
@@ -133,6 +154,7 @@ async function runAttempt(
       checkpointEvery: input.checkpointEvery,
       ...(checkpoint ? { resumeFrom: checkpoint.bytes } : {}),
       ...(modelCode ? { modelCode } : {}),
+      ...(input.untilEpoch === undefined ? {} : { untilEpoch: input.untilEpoch }),
       onEpoch: (record) => {
         hb.epoch = record.epoch;
         current.reachedEpoch = record.epoch;
@@ -147,5 +169,81 @@ async function runAttempt(
       },
     }),
   );
-  return commitAttempt({ store, lease }, input, result, attempt, hb, started);
+  if (result.status === "paused") return { paused: result.records };
+  return commitAttempt(
+    { store, lease },
+    input,
+    { ...result, status: result.status },
+    attempt,
+    hb,
+    started,
+  );
+}
+
+/**
+ * What an early-stopping segment returns: the trial trained to `untilEpoch` (not finished) and
+ * the judged metric there (NaN when not finite; JSON carries it as null).
+ */
+function segmentOutcome(
+  input: TrainTrialInput,
+  records: EpochRecord[],
+  attempts: number,
+  reused: boolean,
+): TrialOutcome {
+  const epoch = input.untilEpoch as number;
+  const upTo = records.slice(0, epoch);
+  const value = upTo.at(-1)?.[input.judge ?? input.objective.metric];
+  const objective = objectiveOf(upTo, input.objective.metric);
+  return {
+    trialId: input.trial.trialId,
+    status: "completed",
+    epochs: upTo.length,
+    ...(objective === undefined ? {} : { objective }),
+    attempts,
+    resumes: 0,
+    reused,
+    segment: { epoch, value: value ?? Number.NaN },
+  };
+}
+
+/**
+ * The early-stopping steps that need no training: a segment whose epochs a checkpoint already
+ * holds (a retry, or a re-run) returns their value; a stop records the trial `stopped` with its
+ * curve up to `untilEpoch`, from the newest checkpoint (fenced like any write). Undefined when
+ * the segment has to train.
+ */
+async function earlyStoppingStep(
+  deps: ActivityDeps,
+  store: ArtifactStore,
+  input: TrainTrialInput,
+  labels: TrialLabels,
+  attempt: number,
+): Promise<TrialOutcome | undefined> {
+  const { sweepId, trial } = input;
+  const epoch = input.untilEpoch as number;
+  const lease = input.stop
+    ? await TrialLease.claim(store, sweepId, trial.trialId, leaseHolderOf(Context.current()))
+    : undefined;
+  const checkpoint = usable(await latestCheckpoint(store, sweepId, trial.trialId));
+  const records = checkpoint ? decodeCheckpoint(checkpoint.bytes).records : [];
+  if (!lease) {
+    return records.length >= epoch ? segmentOutcome(input, records, attempt, true) : undefined;
+  }
+  const upTo = records.slice(0, epoch);
+  const artifact: TrialArtifact = {
+    sweepId,
+    trialId: trial.trialId,
+    params: trial.params,
+    config: trial.config,
+    status: "stopped",
+    records: upTo,
+    attempts: attempt,
+    resumedFromEpochs: [],
+    backend: deps.backend ?? "unknown",
+    durationSeconds: upTo.reduce((sum, r) => sum + r.seconds, 0),
+    finishedAt: new Date().toISOString(),
+  };
+  const stored = await writeTrial(store, artifact, lease);
+  deps.metrics?.trialFinished(labels, stored.status, stored.durationSeconds);
+  return outcomeOf(stored, input, stored !== artifact && isFinal(stored));
 }

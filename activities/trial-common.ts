@@ -12,7 +12,10 @@ import { isSuperseded } from "./attempt-guard";
 import type { ActivityDeps } from "./deps";
 import type { TrialHeartbeat } from "./trial-heartbeat";
 
-function objectiveOf(records: EpochRecord[], metric: TrainTrialInput["objective"]["metric"]) {
+export function objectiveOf(
+  records: EpochRecord[],
+  metric: TrainTrialInput["objective"]["metric"],
+) {
   const v = records.at(-1)?.[metric];
   return v !== undefined && Number.isFinite(v) ? v : undefined;
 }
@@ -96,7 +99,9 @@ export async function nonRetryableOnBadConfig<T>(fn: () => Promise<T>): Promise<
 export function toArtifact(
   sweepId: string,
   trial: TrialSpec,
-  result: Pick<TrainResult, "status" | "records" | "divergedAtEpoch" | "backend">,
+  result: Pick<TrainResult, "records" | "divergedAtEpoch" | "backend"> & {
+    status: TrialArtifact["status"];
+  },
   attempt: number,
   hb: TrialHeartbeat,
   seconds: number,

@@ -2,7 +2,7 @@ import type { RunningTrial } from "../client/status";
 import type { TrialSpec } from "../spec/types";
 import type { SweepSummary, TrialSummary } from "../storage/artifacts";
 import type { SweepProgress } from "../workflows/definitions";
-import { doneFraction, etaText } from "./progress-view";
+import { doneFraction, etaText, finishedCount, stoppedMark } from "./progress-view";
 
 function num(v: number | undefined, digits = 4): string {
   if (v === undefined) return "-";
@@ -92,11 +92,11 @@ export function progressLine(
   width = 30,
   running: { trials: RunningTrial[]; epochs: number } = { trials: [], epochs: 0 },
 ): string {
-  const done = p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled;
+  const done = finishedCount(p.counts);
   const moved = doneFraction(p, running.trials, running.epochs);
   const filled = p.total === 0 ? width : Math.min(width, Math.round((moved / p.total) * width));
   const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
   const state = p.cancelled ? " cancelling" : p.paused ? " paused" : "";
   const queued = running.trials.filter((t) => t.queued).length;
-  return `${bar} ${done}/${p.total}  ✓${p.counts.completed} ↯${p.counts.diverged} ✗${p.counts.failed} ⊘${p.counts.cancelled}  running ${p.running.length - queued}${queued > 0 ? `  queued ${queued}` : ""}  ${etaText(moved, p.total, elapsedSeconds)}${state}`;
+  return `${bar} ${done}/${p.total}  ✓${p.counts.completed} ↯${p.counts.diverged} ✗${p.counts.failed} ⊘${p.counts.cancelled}${stoppedMark(p.counts)}  running ${p.running.length - queued}${queued > 0 ? `  queued ${queued}` : ""}  ${etaText(moved, p.total, elapsedSeconds)}${state}`;
 }

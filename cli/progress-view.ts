@@ -1,6 +1,14 @@
 import type { RunningTrial } from "../client/status";
 import type { ObjectiveMetric, Task, TrialSpec } from "../spec/types";
-import type { SweepProgress, TrialOutcome } from "../workflows/definitions";
+import type { StatusCounts, SweepProgress, TrialOutcome } from "../workflows/definitions";
+import { finishedCount } from "../workflows/sweep-state";
+
+export { finishedCount };
+
+/** ` ✂N` for N early-stopped trials; nothing when none (sweeps without early stopping). */
+export function stoppedMark(counts: StatusCounts): string {
+  return counts.stopped ? ` ✂${counts.stopped}` : "";
+}
 
 /** What the count symbols mean; printed once under a live view. */
 export const LEGEND = "✓ completed  ↯ diverged  ✗ failed  ⊘ cancelled";
@@ -69,7 +77,7 @@ export function runningLines(trials: RunningTrial[], ctx?: SweepContext): string
 
 /** Trials done, counting the finished share of running ones (so long trials move the bar). */
 export function doneFraction(p: SweepProgress, trials: RunningTrial[], epochs?: number): number {
-  const done = p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled;
+  const done = finishedCount(p.counts);
   if (!epochs) return done;
   const partial = trials.reduce((n, t) => n + Math.min(1, (t.epoch ?? 0) / epochs), 0);
   return done + partial;

@@ -8,13 +8,7 @@ import {
 } from "@temporalio/client";
 import type { HypersweepConfig } from "../config";
 import { TransientError, UsageError } from "../errors";
-import {
-  expandTrials,
-  maxParallelProblem,
-  notYetRunnableMessage,
-  type SweepSpec,
-  sweepIdFor,
-} from "../spec";
+import { expandTrials, maxParallelProblem, type SweepSpec, sweepIdFor } from "../spec";
 import {
   cancelSweepSignal,
   pauseSweepSignal,
@@ -99,9 +93,6 @@ export class SweepClient {
     spec: SweepSpec,
     opts: { sweepId?: string; historyLimit?: number } = {},
   ): Promise<{ sweepId: string; started: boolean }> {
-    // The workflow would silently run such a spec as a plain sweep.
-    const refused = notYetRunnableMessage(spec);
-    if (refused) throw new UsageError(refused);
     const sweepId = opts.sweepId ?? sweepIdFor(spec);
     const historyLimit = opts.historyLimit;
     try {

@@ -99,7 +99,7 @@ export function defineMetrics(registry: Registry) {
     }),
     trialsFinished: new Counter<SweepLabel | "status">({
       name: METRIC.trialsFinished,
-      help: "Trials finished on this worker, by status (completed, diverged, failed, cancelled).",
+      help: "Trials finished on this worker, by status (completed, diverged, failed, cancelled, stopped).",
       labelNames: [...SWEEP_LABELS, "status"],
       registers,
     }),

@@ -17,6 +17,8 @@ export const CONFIG_COLORS = [
   "#bab0ac",
 ];
 export const DIVERGED_COLOR = "#c62828";
+/** Early-stopped trials' stop points. */
+export const STOPPED_COLOR = "#6e7781";
 /** Colour means the configuration in every chart; the split is the dash (validation dashed). */
 export const SPLIT_DASHES = { train: [1, 0], validation: [5, 3] } as const;
 /** The legend's split swatches when several configurations share the colours. */
@@ -111,9 +113,18 @@ function dash() {
 function markLayers(input: CurveChartInput, x: object, y: object): object[] {
   const [lo, hi] = input.yDomain;
   const clamp = (v: number) => Math.min(hi, Math.max(lo, v));
-  const crosses = input.data.marks.map((m) => ({ epoch: m.epoch, value: clamp(m.value ?? hi) }));
+  const point = (m: DivergedMark) => ({ epoch: m.epoch, value: clamp(m.value ?? hi) });
+  const crosses = input.data.marks.filter((m) => !m.stopped).map(point);
+  const stops = input.data.marks.filter((m) => m.stopped).map(point);
   const at = { x, y: { ...y, field: "value" } };
+  const stopLayer = {
+    name: "stopped",
+    data: { values: stops },
+    mark: { type: "point", shape: "square", filled: true, size: 40, color: STOPPED_COLOR },
+    encoding: at,
+  };
   return [
+    ...(stops.length ? [stopLayer] : []),
     {
       name: "diverged",
       data: { values: crosses },
@@ -129,7 +140,7 @@ function markLayers(input: CurveChartInput, x: object, y: object): object[] {
     },
     ...labelLayers(
       input,
-      groupBy(input.data.marks, (m) => m.config),
+      groupBy(input.data.marks, (m) => `${m.config}|${m.stopped ? "stopped" : "diverged"}`),
       clamp,
       at,
     ),
@@ -153,7 +164,8 @@ function labelLayers(
     return {
       epoch: first.epoch,
       value,
-      label: `${marks.length > 1 ? `${marks.length} ` : ""}diverged @ ${when}`,
+      label: `${marks.length > 1 ? `${marks.length} ` : ""}${first.stopped ? "stopped" : "diverged"} @ ${when}`,
+      color: first.stopped ? STOPPED_COLOR : DIVERGED_COLOR,
       // Labels stay inside the plot so every panel keeps the same size.
       right: first.epoch > input.epochs * 0.6,
       below: (scale(value) - scale(lo)) / (scale(hi) - scale(lo)) > 0.85,
@@ -170,9 +182,12 @@ function labelLayers(
         dy: below ? 12 : -8,
         fontSize: 10,
         fontWeight: 600,
-        color: DIVERGED_COLOR,
       },
-      encoding: { ...at, text: { field: "label" } },
+      encoding: {
+        ...at,
+        text: { field: "label" },
+        color: { field: "color", type: "nominal", scale: null },
+      },
     })),
   );
   return layers.filter((layer) => layer.data.values.length > 0);

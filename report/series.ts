@@ -21,12 +21,14 @@ export interface CurveRow {
   diverged: boolean;
 }
 
-/** Where one diverged trial's line stops. */
+/** Where one diverged (or early-stopped) trial's line stops. */
 export interface DivergedMark {
   trialId: string;
   config: string;
-  /** Epoch at which the trial diverged. */
+  /** Epoch at which the trial diverged (the last epoch it trained, for a stopped trial). */
   divergedAt: number;
+  /** Early stopping ended it: drawn as a stop point, not a divergence. */
+  stopped?: boolean;
   /** Last drawn point of its validation line; undefined when it diverged at once. */
   epoch: number;
   value?: number;
@@ -78,8 +80,10 @@ export function panelData(
   const rows: CurveRow[] = [];
   const marks: DivergedMark[] = [];
   for (const [config, group] of groupBy(trials, configOf)) {
-    const alive = group.filter((t) => divergenceEpoch(t) === undefined);
-    const gone = group.filter((t) => divergenceEpoch(t) !== undefined);
+    // Diverged and early-stopped trials keep their own lines, out of the seeds' mean and band.
+    const ended = (t: TrialArtifact) => divergenceEpoch(t) !== undefined || t.status === "stopped";
+    const alive = group.filter((t) => !ended(t));
+    const gone = group.filter(ended);
     for (const split of ["train", "validation"] as const) {
       const field = FIELDS[kind][split];
       rows.push(
@@ -107,13 +111,15 @@ export function panelData(
     }
     for (const t of gone) {
       const last = trialPoints(t, FIELDS[kind].validation, logScale).at(-1);
-      const divergedAt = divergenceEpoch(t) as number;
+      const diverged = divergenceEpoch(t);
+      const divergedAt = diverged ?? t.records.length;
       marks.push({
         trialId: t.trialId,
         config,
         divergedAt,
         epoch: last?.epoch ?? divergedAt,
         value: last?.value,
+        ...(diverged === undefined ? { stopped: true } : {}),
       });
     }
   }

@@ -133,10 +133,10 @@ function excluded(rules: ExcludeRule[], params: Params): boolean {
   );
 }
 
-function* gridParams(spec: Expandable): Generator<Params> {
+function* gridParams(spec: Expandable, points?: Iterable<Point>): Generator<Params> {
   const space = searchSpaceOf(spec.grid);
   const order = paramOrder(spec.grid);
-  for (const sampled of sampledPoints(spec, space)) {
+  for (const sampled of points ?? sampledPoints(spec, space)) {
     const names = isDistribution(spec.grid.optimizer)
       ? [sampled.optimizer as OptimizerName]
       : spec.grid.optimizer;
@@ -162,11 +162,15 @@ function* explicitParams(spec: Expandable): Generator<Params> {
   }
 }
 
-/** Distinct trials in order; params that resolve to the same config are one trial. */
-function* candidates(spec: Expandable): Generator<Candidate> {
+/**
+ * Distinct trials in order; params that resolve to the same config are one trial. With `points`,
+ * only the grid crossed with those sampled points (no explicit trials).
+ */
+function* candidates(spec: Expandable, points?: Iterable<Point>): Generator<Candidate> {
   const seen = new Set<string>();
   const modelFor = modelCache(spec.model);
-  for (const source of [gridParams(spec), explicitParams(spec)]) {
+  const sources = points ? [gridParams(spec, points)] : [gridParams(spec), explicitParams(spec)];
+  for (const source of sources) {
     for (const params of source) {
       const optimizer = resolveOptimizer(params.optimizer, params as Partial<OptimizerConfig>);
       const batchSize = (params.batchSize as number | undefined) ?? spec.training.batchSize;
@@ -229,6 +233,20 @@ export function datasetConfigOf(dataset: DatasetSpec): DatasetConfig {
  * expandTrials(spec).map((t) => t.trialId) // ["t-3f9c0e1d2a4b5c6d", ...]
  */
 export function expandTrials(spec: SweepSpec): TrialSpec[] {
+  return trialsOf(spec, candidates(spec), 0);
+}
+
+/**
+ * The trials of one sampled point (a TPE proposal): the grid lists crossed with `point`,
+ * indexed from `firstIndex`, with the ids expansion would give them.
+ *
+ * @example expandPoint(spec, { learningRate: 0.003 }, 5) // one trial per grid combination and seed
+ */
+export function expandPoint(spec: SweepSpec, point: Point, firstIndex: number): TrialSpec[] {
+  return trialsOf(spec, candidates(spec, [point]), firstIndex);
+}
+
+function trialsOf(spec: SweepSpec, found: Iterable<Candidate>, firstIndex: number): TrialSpec[] {
   const dataset = datasetConfigOf(spec.dataset);
   const hashers = new Map<string, ReturnType<typeof trialIdHasher>>();
   const idOf = (config: TrialConfig): string => {
@@ -243,8 +261,8 @@ export function expandTrials(spec: SweepSpec): TrialSpec[] {
     return hasher(config.optimizer, config.seed, config.params);
   };
   const trials: TrialSpec[] = [];
-  let index = 0;
-  for (const { params, parts } of candidates(spec)) {
+  let index = firstIndex;
+  for (const { params, parts } of found) {
     const { model, optimizer, epochs, batchSize, seed } = parts;
     const free = parts.params ? { params: parts.params } : {};
     const config: TrialConfig = { dataset, model, optimizer, epochs, batchSize, seed, ...free };

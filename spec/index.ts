@@ -9,6 +9,7 @@ export {
   countTrials,
   datasetConfigOf,
   type Expandable,
+  expandPoint,
   expandTrials,
   MAX_TRIALS,
   randomPoint,
@@ -42,7 +43,6 @@ export {
   type MedianState,
   onEpochResult,
 } from "./search/median-stopping";
-export { notYetRunnable, notYetRunnableMessage } from "./search/support";
 export { type Observation, proposeNext, type TpeOptions } from "./search/tpe";
 export { createRng, type Rng } from "./space/rng";
 export {

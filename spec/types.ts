@@ -126,7 +126,8 @@ export interface EpochRecord {
   seconds: number;
 }
 
-export type TrialStatus = "completed" | "diverged" | "failed" | "cancelled";
+/** `stopped`: early stopping ended it before its last epoch (a result, with its curve so far). */
+export type TrialStatus = "completed" | "diverged" | "failed" | "cancelled" | "stopped";
 
 /** A grid coordinate value (what varies between trials). */
 export type ParamValue = number | string | boolean;

@@ -58,7 +58,8 @@ export interface SweepSummary {
   task: "regression" | "classification";
   objective: Objective;
   total: number;
-  counts: Record<TrialStatus, number>;
+  /** By status; `stopped` only when early stopping stopped a trial. */
+  counts: Record<Exclude<TrialStatus, "stopped">, number> & { stopped?: number };
   startedAt: string;
   finishedAt: string;
   /** This run's wall time: after a rerun, only the rerun's (see `trainingSeconds`). */
@@ -73,5 +74,7 @@ export interface SweepSummary {
   partial?: boolean;
   /** Sorted best first by the objective; non-completed trials last. */
   leaderboard: TrialSummary[];
+  /** The budget that stopped the scheduling (trials it kept from starting are not listed). */
+  budgetStop?: { budget: "maxTrials" | "maxFailedTrials" | "maxHours"; limit: number };
   artefacts: { spec: string; summary: string; leaderboard: string; report?: string };
 }

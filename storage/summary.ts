@@ -1,5 +1,5 @@
 /** Pure: builds the sweep summary and leaderboard from trial artefacts. */
-import type { EpochRecord, ParamValue, TrialStatus } from "../spec/types";
+import type { EpochRecord, ParamValue } from "../spec/types";
 import type { Objective, SweepSummary, TrialArtifact, TrialSummary } from "./artifacts";
 
 function finite(v: number | undefined): number | undefined {
@@ -76,6 +76,7 @@ export interface SummaryInput {
   startedAt: string;
   finishedAt: string;
   artefacts: SweepSummary["artefacts"];
+  budgetStop?: SweepSummary["budgetStop"];
 }
 
 /**
@@ -118,13 +119,8 @@ export function buildSummary(
   lines: TrialSummary[],
   training?: number,
 ): SweepSummary {
-  const counts: Record<TrialStatus, number> = {
-    completed: 0,
-    diverged: 0,
-    failed: 0,
-    cancelled: 0,
-  };
-  for (const l of lines) counts[l.status] += 1;
+  const counts: SweepSummary["counts"] = { completed: 0, diverged: 0, failed: 0, cancelled: 0 };
+  for (const l of lines) counts[l.status] = (counts[l.status] ?? 0) + 1;
   const wall = (Date.parse(input.finishedAt) - Date.parse(input.startedAt)) / 1000;
   return {
     sweepId: input.sweepId,
@@ -140,6 +136,7 @@ export function buildSummary(
     reused: lines.filter((l) => l.reused).length,
     paramValues: paramValuesOf(lines),
     leaderboard: rankTrials(lines, input.objective),
+    ...(input.budgetStop ? { budgetStop: input.budgetStop } : {}),
     artefacts: input.artefacts,
   };
 }

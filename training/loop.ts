@@ -27,10 +27,16 @@ export interface TrainOptions {
   resumeFrom?: Uint8Array;
   /** The loaded model module of a `module` model (see `user-model/code.ts`). */
   modelCode?: ModelCode;
+  /**
+   * Stop after this epoch (below trial.epochs) with a checkpoint there: status `paused`, for
+   * early stopping's segments. Results are the same as one uninterrupted run.
+   */
+  untilEpoch?: number;
 }
 
 export interface TrainResult {
-  status: "completed" | "diverged" | "cancelled";
+  /** `paused`: stopped at `untilEpoch` with a checkpoint there, to be resumed. */
+  status: "completed" | "diverged" | "cancelled" | "paused";
   /** Every epoch from 1, restored ones included; a diverging epoch's record may hold NaN/Infinity. */
   records: EpochRecord[];
   divergedAtEpoch?: number;
@@ -132,7 +138,8 @@ export async function trainTrial(opts: TrainOptions): Promise<TrainResult> {
       if (opts.onCheckpoint)
         await opts.onCheckpoint(snapshot(model, trial, epoch, rng, records), epoch);
     };
-    for (let epoch = start + 1; epoch <= trial.epochs; epoch++) {
+    const last = Math.min(trial.epochs, opts.untilEpoch ?? trial.epochs);
+    for (let epoch = start + 1; epoch <= last; epoch++) {
       await yieldToEventLoop();
       if (signal?.aborted) {
         await checkpoint(epoch - 1);
@@ -143,6 +150,11 @@ export async function trainTrial(opts: TrainOptions): Promise<TrainResult> {
       await opts.onEpoch?.(record);
       if (!finite) return { status: "diverged", records, divergedAtEpoch: epoch, ...base };
       if (opts.checkpointEvery && epoch % opts.checkpointEvery === 0) await checkpoint(epoch);
+    }
+    if (last < trial.epochs) {
+      const every = opts.checkpointEvery;
+      if (last > start && (!every || last % every !== 0)) await checkpoint(last);
+      return { status: "paused", records, ...base };
     }
     return { status: "completed", records, ...base };
   } finally {

@@ -8,8 +8,8 @@ import type { createSweepActivities } from "../activities/sweep-bookkeeping";
 // biome-ignore lint/style/noRestrictedImports: type-only, erased; the types follow the implementation
 import type { createTrainingActivities } from "../activities/train-trial";
 import { NON_RETRYABLE_ERROR_TYPES } from "../errors";
-import type { SweepSpec } from "../spec";
-import type { Objective, TrialSpec, TrialStatus } from "../spec/types";
+import type { AshaState, MedianState, Point, SweepSpec } from "../spec";
+import type { Objective, ObjectiveMetric, TrialSpec, TrialStatus } from "../spec/types";
 
 /** Sweep workflows and their light activities; never waits behind training. */
 export const SWEEP_TASK_QUEUE = "hypersweep-sweeps";
@@ -37,6 +37,8 @@ export interface StatusCounts {
   diverged: number;
   failed: number;
   cancelled: number;
+  /** Early-stopped trials; absent in the state of sweeps started before early stopping. */
+  stopped?: number;
 }
 
 export interface TrialOutcome {
@@ -50,6 +52,37 @@ export interface TrialOutcome {
   /** True when the trial's curves were already in the bucket and nothing was trained. */
   reused: boolean;
   error?: string;
+  /**
+   * Set when the activity trained only up to `untilEpoch` (an early-stopping segment): the
+   * trial is not finished; `value` is the judged metric at `epoch`.
+   */
+  segment?: { epoch: number; value: number };
+}
+
+/** TPE's memory, carried across continue-as-new: compact, one entry per finished trial. */
+export interface SamplerState {
+  /** Points handed out so far (startup points included). */
+  points: number;
+  /** Finished trials: sampled settings and the objective (null: no finite value). */
+  observations: Array<{ p: Point; v: number | null }>;
+  /** Trials started or queued and not finished: trial id → its sampled settings. */
+  pending: Record<string, Point>;
+  /** Trials of the latest point not handed out yet (grid lists crossed with it). */
+  queue: TrialSpec[];
+}
+
+/** Early stopping's memory: the rule's state and the trials parked between segments. */
+export interface StoppingState {
+  asha?: AshaState;
+  median?: MedianState;
+  /** Trials promoted to a next segment when the run drained for continue-as-new. */
+  parked: Array<{ trial: TrialSpec; fromEpoch: number; untilEpoch: number }>;
+}
+
+/** Which budget stopped the scheduling, and its limit. */
+export interface BudgetStop {
+  budget: "maxTrials" | "maxFailedTrials" | "maxHours";
+  limit: number;
 }
 
 export interface SweepState {
@@ -66,6 +99,12 @@ export interface SweepState {
   /** Runs of this workflow so far (continue-as-new count + 1). */
   runs: number;
   largestHistory: number;
+  search?: SamplerState;
+  stopping?: StoppingState;
+  /** Set once a budget stopped the scheduling. */
+  budgetStop?: BudgetStop;
+  /** Failed trials, listed when maxFailedTrials ends the sweep (kept only with that budget). */
+  failures?: Array<{ trialId: string; error: string }>;
 }
 
 export interface SweepProgress {
@@ -93,6 +132,8 @@ export interface SweepResult {
   runs: number;
   /** Largest history length any run of this sweep reached. */
   largestHistory: number;
+  /** The budget that stopped the scheduling, if one did. */
+  budgetStop?: BudgetStop;
   artefacts: { spec: string; summary: string; leaderboard: string };
 }
 
@@ -104,6 +145,14 @@ export interface TrainTrialInput {
   pool: string;
   /** The retry policy's limit, so the last attempt knows it is the last. */
   maximumAttempts?: number;
+  /**
+   * Early stopping: train only up to this epoch (from the trial's checkpoint), checkpoint there
+   * and return a `segment` outcome with `judge`'s value at it; or, with `stop`, record the trial
+   * `stopped` at this epoch without training.
+   */
+  untilEpoch?: number;
+  judge?: ObjectiveMetric;
+  stop?: boolean;
 }
 
 /** One packed training activity: trials of one pack group, consecutive in the sweep. */
@@ -138,6 +187,14 @@ export interface SummarizeInput {
   spec: SweepSpec;
   startedAt: string;
   finishedAt: string;
+  /**
+   * Trials the sweep started: with a budget stop only the first `started` grid trials are the
+   * sweep's; with `sampled`, every trial artefact of the sweep is (TPE proposals are not in the
+   * expansion).
+   */
+  started?: number;
+  sampled?: boolean;
+  budgetStop?: BudgetStop;
 }
 
 /** What a failed `trainTrial` adds to its failure's `ApplicationFailure.details`. */

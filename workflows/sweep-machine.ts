@@ -7,6 +7,7 @@
 import type { SweepSpec } from "../spec";
 import type { TrialSpec } from "../spec/types";
 import type {
+  BudgetStop,
   RecordFailureInput,
   SweepProgress,
   SweepResult,
@@ -15,6 +16,12 @@ import type {
   TrainTrialsInput,
   TrialOutcome,
 } from "./definitions";
+import {
+  initialStoppingState,
+  type SegmentDecision,
+  type Stopper,
+  stopperFor,
+} from "./early-stopping";
 import { packIdOf } from "./pack-plan";
 import {
   checkMaxParallel,
@@ -56,6 +63,10 @@ export interface SweepMachineOptions {
   state: SweepState;
   source: TrialSource;
   historyLimit?: number;
+  /** Workflow time in ms (deterministic in a workflow): maxHours reads it. */
+  now?: () => number;
+  /** Whether early stopping and budgets act (false replays sweeps started before them). */
+  search?: boolean;
 }
 
 export class SweepMachine {
@@ -67,6 +78,13 @@ export class SweepMachine {
   readonly #spec: SweepSpec;
   readonly #source: TrialSource;
   readonly #historyLimit: number;
+  readonly #now: () => number;
+  readonly #budget: NonNullable<SweepSpec["budget"]>;
+  /** Set when the scheduling loop ended for a continue-as-new: promoted trials park. */
+  #draining = false;
+  /** Parked trials started again this run: trial id → the epoch their next segment trains to. */
+  readonly #resumeAt = new Map<string, number>();
+  readonly stopper: Stopper | undefined;
 
   constructor(options: SweepMachineOptions) {
     this.sweepId = options.sweepId;
@@ -74,6 +92,12 @@ export class SweepMachine {
     this.#spec = options.spec;
     this.#source = options.source;
     this.#historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    this.#now = options.now ?? (() => Date.now());
+    const search = options.search ?? true;
+    this.#budget = (search && options.spec.budget) || {};
+    const rule = search ? options.spec.earlyStopping : undefined;
+    if (rule) this.state.stopping ??= initialStoppingState(rule, options.spec);
+    this.stopper = this.state.stopping ? stopperFor(options.spec, this.state.stopping) : undefined;
   }
 
   /** Only the very first run writes the spec. */
@@ -114,11 +138,43 @@ export class SweepMachine {
     if (checkMaxParallel(value) === undefined) this.state.maxParallel = value as number;
   }
 
-  /** Whether the scheduling loop goes on: trials left, not cancelled, history not full. */
+  /** Whether the scheduling loop goes on: trials left, no budget reached, not cancelled, history not full. */
   scheduling(history: HistoryFacts): boolean {
-    return (
-      !this.#source.exhausted(this.state) && !this.state.cancelled && !this.historyFull(history)
-    );
+    if (this.#source.exhausted(this.state) || this.state.cancelled) return false;
+    if (this.budgetStop() !== undefined) return false;
+    if (this.historyFull(history)) {
+      this.#draining = true;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * The budget that stops the scheduling (remembered once reached): maxTrials trials started,
+   * more than maxFailedTrials failed, or maxHours of workflow time since the sweep started.
+   */
+  budgetStop(): BudgetStop | undefined {
+    const { state } = this;
+    if (state.budgetStop) return state.budgetStop;
+    const { maxTrials, maxFailedTrials, maxHours } = this.#budget;
+    let reached: BudgetStop | undefined;
+    if (maxFailedTrials !== undefined && state.counts.failed > maxFailedTrials) {
+      reached = { budget: "maxFailedTrials", limit: maxFailedTrials };
+    } else if (maxTrials !== undefined && state.nextIndex >= maxTrials) {
+      reached = { budget: "maxTrials", limit: maxTrials };
+    } else if (maxHours !== undefined && this.msUntilDeadline() === 0) {
+      reached = { budget: "maxHours", limit: maxHours };
+    }
+    if (reached && !this.#source.exhausted(state)) state.budgetStop = reached;
+    return state.budgetStop;
+  }
+
+  /** Milliseconds of workflow time left under maxHours (undefined without it). */
+  msUntilDeadline(): number | undefined {
+    const { maxHours } = this.#budget;
+    if (maxHours === undefined) return undefined;
+    const end = Date.parse(this.state.startedAt) + maxHours * 3_600_000;
+    return Math.max(0, end - this.#now());
   }
 
   /** Time to drain and continue as new (and remember the largest history seen). */
@@ -131,16 +187,17 @@ export class SweepMachine {
     this.state.largestHistory = Math.max(this.state.largestHistory, length);
   }
 
-  /** What the scheduling loop waits for: a free slot while not paused, or cancellation. */
+  /** What the scheduling loop waits for: a free slot while not paused, cancellation, a budget. */
   wakes(): boolean {
     const { state } = this;
     return (
       state.cancelled ||
+      this.budgetStop() !== undefined ||
       (!state.paused && this.#activities < state.maxParallel && this.#source.ready(state))
     );
   }
 
-  /** The next trial to start, marked running; undefined when cancelled or none is ready. */
+  /** The next trial to start, marked running; undefined when cancelled, over budget or none is ready. */
   start(): TrialSpec | undefined {
     const trial = this.#take();
     if (trial) this.#activities += 1;
@@ -148,7 +205,7 @@ export class SweepMachine {
   }
 
   #take(): TrialSpec | undefined {
-    if (this.state.cancelled) return undefined;
+    if (this.state.cancelled || this.budgetStop() !== undefined) return undefined;
     const trial = this.#source.take(this.state);
     if (trial) this.running.add(trial.trialId);
     return trial;
@@ -173,9 +230,60 @@ export class SweepMachine {
     return pack;
   }
 
-  trainInput(trial: TrialSpec): TrainTrialInput {
+  /** Trials parked by the previous run between segments, marked running again (start them first). */
+  unpark(): TrialSpec[] {
+    const parked = this.state.stopping?.parked ?? [];
+    if (this.state.stopping) this.state.stopping.parked = [];
+    for (const p of parked) {
+      this.running.add(p.trial.trialId);
+      this.#activities += 1;
+      this.#resumeAt.set(p.trial.trialId, p.untilEpoch);
+    }
+    return parked.map((p) => p.trial);
+  }
+
+  /**
+   * The epoch a trial's first segment this run trains to: where it was parked, else the rule's
+   * first target; undefined (train to the end) without early stopping.
+   */
+  firstTarget(trial: TrialSpec): number | undefined {
+    const parked = this.#resumeAt.get(trial.trialId);
+    if (parked !== undefined) return parked;
+    return this.stopper?.firstTarget(trial);
+  }
+
+  /**
+   * A finished segment: the rule's decision; a trial promoted while the run drains for
+   * continue-as-new (or once `history` is full) parks instead (no longer running; the next run
+   * starts it first).
+   */
+  segmentDone(
+    trial: TrialSpec,
+    segment: { epoch: number; value: number | null },
+    history?: HistoryFacts,
+  ): SegmentDecision | "park" {
+    // Segments add history after the last start too: a full history drains them as well.
+    if (history && this.historyFull(history)) this.#draining = true;
+    const value = segment.value ?? Number.NaN;
+    const decision = this.stopper?.decide(trial, segment.epoch, value) ?? "stop";
+    if (decision === "stop" || !this.#draining || this.state.cancelled) return decision;
+    this.running.delete(trial.trialId);
+    this.#activities -= 1;
+    this.state.stopping?.parked.push({ trial, fromEpoch: segment.epoch, ...decision });
+    return "park";
+  }
+
+  trainInput(trial: TrialSpec, segment?: { untilEpoch: number; stop?: boolean }): TrainTrialInput {
     const { sweepId, ...rest } = this.#activityInput();
-    return { sweepId, trial, ...rest };
+    // The last segment trains to the end like any trial (no untilEpoch), still judged.
+    const early = segment
+      ? {
+          ...(segment.untilEpoch < trial.config.epochs ? { untilEpoch: segment.untilEpoch } : {}),
+          ...(this.stopper ? { judge: this.stopper.judge } : {}),
+          ...(segment.stop ? { stop: true } : {}),
+        }
+      : {};
+    return { sweepId, trial, ...rest, ...early };
   }
 
   packInput(trials: TrialSpec[]): TrainTrialsInput {
@@ -203,6 +311,10 @@ export class SweepMachine {
       return { outcome: { ...base, attempts: 0, status: "cancelled" } };
     }
     const attempts = attemptsOf(failure, this.#spec.execution.retry.maximumAttempts);
+    if (this.#budget.maxFailedTrials !== undefined) {
+      this.state.failures ??= [];
+      this.state.failures.push({ trialId: trial.trialId, error: failure.message });
+    }
     return {
       outcome: { ...base, attempts, status: "failed", error: failure.message },
       record: { sweepId: this.sweepId, trial, error: failure.message, attempts },
@@ -227,9 +339,18 @@ export class SweepMachine {
     this.#source.observe?.(outcome, this.state);
   }
 
-  /** After the drain: trials left and not cancelled means continue as new. */
+  /** After the drain: trials left (or parked), not cancelled, no budget reached: continue as new. */
   get continues(): boolean {
-    return !this.#source.exhausted(this.state) && !this.state.cancelled;
+    if (this.state.cancelled || this.state.budgetStop) return false;
+    return !this.#source.exhausted(this.state) || (this.state.stopping?.parked.length ?? 0) > 0;
+  }
+
+  /** Why the sweep fails: more than maxFailedTrials trials failed (each listed); else undefined. */
+  budgetFailure(): string | undefined {
+    if (this.state.budgetStop?.budget !== "maxFailedTrials") return undefined;
+    const failures = this.state.failures ?? [];
+    const listed = failures.map((f) => `${f.trialId}: ${f.error}`).join("; ");
+    return `budget.maxFailedTrials (${this.state.budgetStop.limit}) exceeded: ${failures.length} trials failed (${listed})`;
   }
 
   /** The next run's state. */
@@ -242,8 +363,10 @@ export class SweepMachine {
    * when they do not add up to the sweep's total.
    */
   settle(): string | undefined {
-    const { total } = this.#source;
-    if (this.state.cancelled) this.state.counts.cancelled += total - this.state.nextIndex;
+    // Trials a budget kept from starting are not the sweep's.
+    const total = this.state.budgetStop ? this.state.nextIndex : this.#source.total(this.state);
+    const parked = this.state.stopping?.parked.length ?? 0;
+    if (this.state.cancelled) this.state.counts.cancelled += total - this.state.nextIndex + parked;
     const finished = finishedCount(this.state.counts);
     return finished === total
       ? undefined
@@ -254,7 +377,7 @@ export class SweepMachine {
     const { state } = this;
     return {
       sweepId: this.sweepId,
-      total: this.#source.total,
+      total: this.#source.total(state),
       started: state.nextIndex,
       counts: state.counts,
       reused: state.reused,
@@ -272,13 +395,14 @@ export class SweepMachine {
     const { state } = this;
     return {
       sweepId: this.sweepId,
-      total: this.#source.total,
+      total: state.budgetStop ? state.nextIndex : this.#source.total(state),
       counts: state.counts,
       reused: state.reused,
       ...(state.best ? { best: state.best } : {}),
       cancelled: state.cancelled,
       runs: state.runs,
       largestHistory: state.largestHistory,
+      ...(state.budgetStop ? { budgetStop: state.budgetStop } : {}),
       artefacts,
     };
   }

@@ -6,6 +6,7 @@ import type { StatusCounts, SweepState, TrialOutcome } from "./definitions";
 export const DEFAULT_HISTORY_LIMIT = 3_000;
 
 export function emptyCounts(): StatusCounts {
+  // `stopped` appears with the first early-stopped trial: other sweeps' counts stay as they were.
   return { completed: 0, diverged: 0, failed: 0, cancelled: 0 };
 }
 
@@ -36,13 +37,15 @@ export function isBetter(
 
 /** Folds a finished trial into the state (counts, reuse, best so far). */
 export function recordOutcome(state: SweepState, outcome: TrialOutcome, mode: "max" | "min"): void {
-  state.counts[outcome.status as TrialStatus] += 1;
+  state.counts[outcome.status as TrialStatus] = (state.counts[outcome.status] ?? 0) + 1;
   if (outcome.reused) state.reused += 1;
   if (outcome.status === "completed" && isBetter(outcome, state.best, mode)) state.best = outcome;
 }
 
 export function finishedCount(counts: StatusCounts): number {
-  return counts.completed + counts.diverged + counts.failed + counts.cancelled;
+  return (
+    counts.completed + counts.diverged + counts.failed + counts.cancelled + (counts.stopped ?? 0)
+  );
 }
 
 /** The spec's `maxParallel` rule, as an error message naming the field (undefined when valid). */

@@ -35,9 +35,10 @@ import {
   type TrialOutcome,
 } from "./definitions";
 import { autoPackSize, packGroupOf } from "./pack-plan";
+import { tpeSource } from "./search-source";
 import { type HistoryFacts, SweepMachine, type TrialFailure } from "./sweep-machine";
 import { initialState } from "./sweep-state";
-import { gridSource } from "./trial-source";
+import { gridSource, type TrialSource } from "./trial-source";
 
 // Bookkeeping is idempotent and cheap, so it retries without limit: an S3 outage of any length
 // delays the sweep's summary instead of failing the sweep.
@@ -124,6 +125,12 @@ function history(): HistoryFacts {
   return { length: info.historyLength, continueAsNewSuggested: info.continueAsNewSuggested };
 }
 
+/** The sweep's trials: TPE proposes them from results, else the expansion (grid and random). */
+function sourceOf(spec: SweepWorkflowInput["spec"], search: boolean): TrialSource {
+  if (search && spec.search?.method === "tpe") return tpeSource(spec, spec.search);
+  return gridSource(expandTrials(spec));
+}
+
 /**
  * Runs every trial of a sweep on its pool's task queue, at most `maxParallel` at a time.
  *
@@ -137,22 +144,45 @@ function history(): HistoryFacts {
 export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepResult> {
   const { spec, sweepId } = input;
   const startedAt = new Date(workflowInfo().startTime).toISOString();
+  // Patched: sweeps started before TPE, early stopping and budgets ran them as plain sweeps.
+  const search = patched("search-in-workflow");
   const machine = new SweepMachine({
     sweepId,
     spec,
     state: input.state ?? initialState(spec.execution.maxParallel, startedAt),
-    source: gridSource(expandTrials(spec)),
+    source: sourceOf(spec, search),
     ...(input.historyLimit === undefined ? {} : { historyLimit: input.historyLimit }),
+    now: () => Date.now(),
+    search,
   });
   const train = trainingActivities(input);
   const scope = new CancellationScope();
   installHandlers(machine, scope);
   if (machine.firstRun) await bookkeeping.writeSweepSpec({ sweepId, spec });
 
+  /**
+   * Trains a trial to its end, or segment by segment under early stopping: each segment resumes
+   * from the trial's checkpoint; the rule promotes it to the next or stops it (the stop itself
+   * an activity that records the trial `stopped` with its curve so far).
+   */
   const runTrial = async (trial: TrialSpec): Promise<void> => {
     let outcome: TrialOutcome;
     try {
-      outcome = await scope.run(() => train.trainTrial(machine.trainInput(trial)));
+      let untilEpoch = machine.firstTarget(trial);
+      for (;;) {
+        const segment = untilEpoch === undefined ? undefined : { untilEpoch };
+        outcome = await scope.run(() => train.trainTrial(machine.trainInput(trial, segment)));
+        if (!outcome.segment) break;
+        const decision = machine.segmentDone(trial, outcome.segment, history());
+        if (decision === "park") return;
+        if (decision !== "stop") {
+          untilEpoch = decision.untilEpoch;
+          continue;
+        }
+        const stop = { untilEpoch: outcome.segment.epoch, stop: true };
+        outcome = await scope.run(() => train.trainTrial(machine.trainInput(trial, stop)));
+        break;
+      }
     } catch (error) {
       const failed = machine.failed(trial, trialFailure(error));
       if (failed.record) await bookkeeping.recordFailedTrial(failed.record);
@@ -188,19 +218,28 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     machine.finishPack(outcomes);
   };
 
+  // Trials parked between early-stopping segments by the previous run go first.
+  for (const trial of machine.unpark()) void runTrial(trial);
+  const wake = async () => {
+    const deadline = machine.msUntilDeadline();
+    if (deadline === undefined) await condition(() => machine.wakes());
+    else await condition(() => machine.wakes(), deadline);
+  };
   // Patched: sweeps started before packing schedule one trial per activity, as they did.
   if (patched("packed-trials")) {
     const size = await packSizeOf(input, machine.state);
     machine.state.pack = size;
+    // Early-stopped trials train segment by segment, alone.
+    const packing = machine.stopper ? 1 : size;
     while (machine.scheduling(history())) {
-      await condition(() => machine.wakes());
-      const pack = machine.startPack(size, packGroupOf);
+      await wake();
+      const pack = machine.startPack(packing, packGroupOf);
       if (pack.length === 1) void runTrial(pack[0]!);
       else if (pack.length > 1) void runPack(pack);
     }
   } else {
     while (machine.scheduling(history())) {
-      await condition(() => machine.wakes());
+      await wake();
       const trial = machine.start();
       if (trial) void runTrial(trial);
     }
@@ -212,11 +251,22 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   }
   const mismatch = machine.settle();
   if (mismatch !== undefined) throw ApplicationFailure.nonRetryable(mismatch);
+  const { budgetStop } = machine.state;
   const artefacts = await bookkeeping.summarizeSweep({
     sweepId,
     spec,
     startedAt: machine.state.startedAt,
     finishedAt: new Date(Date.now()).toISOString(),
+    ...(budgetStop ? { budgetStop, started: machine.state.nextIndex } : {}),
+    ...(search && spec.search?.method === "tpe" ? { sampled: true } : {}),
   });
+  const failure = machine.budgetFailure();
+  if (failure !== undefined) {
+    throw ApplicationFailure.create({
+      message: failure,
+      type: "BudgetExceeded",
+      nonRetryable: true,
+    });
+  }
   return machine.result(artefacts);
 }

@@ -8,8 +8,8 @@ import type { SweepState, TrialOutcome } from "./definitions";
  * trials from the outcomes it observes, and `ready` may then be false for a while.
  */
 export interface TrialSource {
-  /** Trials the sweep runs in all (progress and the final accounting). */
-  readonly total: number;
+  /** Trials the sweep runs in all (progress and the final accounting; exact once exhausted). */
+  total(state: SweepState): number;
   /** Whether a trial can start now. */
   ready(state: SweepState): boolean;
   /** Whether every trial has been handed out. */
@@ -25,7 +25,7 @@ export interface TrialSource {
 /** The grid's trials in expansion order; `state.nextIndex` is the cursor. */
 export function gridSource(trials: readonly TrialSpec[]): TrialSource {
   return {
-    total: trials.length,
+    total: () => trials.length,
     ready: (state) => state.nextIndex < trials.length,
     exhausted: (state) => state.nextIndex >= trials.length,
     take(state) {

@@ -4,7 +4,7 @@ import type { SweepListing } from "../../client/list";
 import { configFrom } from "../context";
 import { table } from "../format";
 import { print } from "../output";
-import { roundValue } from "../progress-view";
+import { finishedCount, roundValue } from "../progress-view";
 import { withClient } from "./lookup";
 
 /** A listed sweep with its progress and best objective value (when its workflow answers). */
@@ -21,7 +21,7 @@ function withProgress(s: SweepListing, status: SweepStatus | undefined): ListedS
     const best = p.best?.objective === undefined ? undefined : p.best;
     return {
       ...s,
-      done: c.completed + c.diverged + c.failed + c.cancelled,
+      done: finishedCount(c),
       total: p.total,
       ...(best ? { best: { trialId: best.trialId, objective: best.objective as number } } : {}),
     };

@@ -11,13 +11,7 @@ import {
 import { readPartialResults } from "../../client/partial";
 import type { HypersweepConfig } from "../../config";
 import { UsageError } from "../../errors";
-import {
-  expandTrials,
-  maxParallelProblem,
-  notYetRunnableMessage,
-  type SweepSpec,
-  sweepIdFor,
-} from "../../spec";
+import { expandTrials, maxParallelProblem, type SweepSpec, sweepIdFor } from "../../spec";
 import { loadSpecFile } from "../../spec/file";
 import type { SweepSummary } from "../../storage/artifacts";
 import { sweepKeys } from "../../storage/keys";
@@ -27,7 +21,14 @@ import { configFrom } from "../context";
 import { EXIT_FAILED } from "../exit-codes";
 import { leaderboardText, trialsText } from "../format";
 import { print } from "../output";
-import { bestText, LEGEND, runningLines, type SweepContext } from "../progress-view";
+import {
+  bestText,
+  finishedCount,
+  LEGEND,
+  runningLines,
+  type SweepContext,
+  stoppedMark,
+} from "../progress-view";
 import { contextOf, defaultMode, loadContext, waitForSweep } from "../wait";
 import { lookupForBucket, withClient, withSweep } from "./lookup";
 
@@ -68,8 +69,6 @@ export interface RunFlags {
 
 export async function runCommand(file: string, flags: RunFlags, cmd: Command) {
   const { spec: raw, dir } = await loadSpecFile(file);
-  const refused = notYetRunnableMessage(raw);
-  if (refused) throw new UsageError(`${file}: ${refused}`);
   const config = configFrom(cmd);
   if (flags.dryRun) {
     const resolved = await resolveInputs(raw, dir);
@@ -110,8 +109,14 @@ function noBucket(): Error {
 /** How the trials were chosen, for the dry-run header. */
 function searchNote(spec: SweepSpec): string {
   const search = spec.search;
-  if (search?.method !== "random") return "";
-  return ` (random search: ${search.trials} sampled points x the grid lists, seed ${search.seed})`;
+  if (search?.method === "random") {
+    return ` (random search: ${search.trials} sampled points x the grid lists, seed ${search.seed})`;
+  }
+  if (search?.method === "tpe") {
+    const later = search.trials - Math.min(search.trials, search.startupTrials);
+    return ` (tpe: the ${Math.min(search.trials, search.startupTrials)} random start-up points x the grid lists, seed ${search.seed}; ${later} more points are proposed from results while the sweep runs)`;
+  }
+  return "";
 }
 
 /** `set-parallel ID N`: N checked before connecting, so a bad value never reaches a sweep. */
@@ -239,17 +244,17 @@ function statusText(id: string, status: SweepStatus, ctx?: SweepContext): string
   if (status.state === "completed") {
     const r = status.result;
     const best = bestText(r.best, ctx);
-    return `${id}: completed — ${r.counts.completed} completed, ${r.counts.diverged} diverged, ${r.counts.failed} failed, ${r.counts.cancelled} cancelled (${r.reused} reused)${best ? `; ${best}` : ""}`;
+    return `${id}: completed — ${r.counts.completed} completed, ${r.counts.diverged} diverged, ${r.counts.failed} failed, ${r.counts.cancelled} cancelled${r.counts.stopped ? `, ${r.counts.stopped} stopped early` : ""} (${r.reused} reused)${r.budgetStop ? `; stopped scheduling: budget.${r.budgetStop.budget} (${r.budgetStop.limit}) reached` : ""}${best ? `; ${best}` : ""}`;
   }
   if (status.state !== "running") return `${id}: ${status.state} — ${status.message}`;
   const p = status.progress;
   const state = p.paused ? "paused" : p.cancelled ? "cancelling" : "running";
-  const done = p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled;
+  const done = finishedCount(p.counts);
   const best = bestText(p.best, ctx);
   const queued = status.trials.filter((t) => t.queued).length;
   const waiting = queued > 0 ? `, ${queued} queued (no worker has picked them up)` : "";
   return [
-    `${id}: ${state} — ${done}/${p.total} done (✓${p.counts.completed} ↯${p.counts.diverged} ✗${p.counts.failed} ⊘${p.counts.cancelled}), ${p.running.length - queued} running${waiting}`,
+    `${id}: ${state} — ${done}/${p.total} done (✓${p.counts.completed} ↯${p.counts.diverged} ✗${p.counts.failed} ⊘${p.counts.cancelled}${stoppedMark(p.counts)}), ${p.running.length - queued} running${waiting}`,
     ...runningLines(status.trials, ctx),
     ...(best ? [`  ${best}`] : []),
     `  ${LEGEND}`,

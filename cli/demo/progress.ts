@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { SweepClient, SweepStatus } from "../../client";
 import type { SweepProgress, SweepResult } from "../../workflows/definitions";
 import { progressLine } from "../format";
+import { finishedCount } from "../progress-view";
 
 type Out = NodeJS.WriteStream;
 
@@ -66,6 +67,7 @@ export function aggregateLine(
       diverged: sum((p) => p.counts.diverged),
       failed: sum((p) => p.counts.failed),
       cancelled: sum((p) => p.counts.cancelled),
+      stopped: sum((p) => p.counts.stopped ?? 0),
     },
     reused: 0,
     running: parts.flatMap((p) => p.running),
@@ -76,7 +78,7 @@ export function aggregateLine(
     historyLength: 0,
   };
   const each = parts.map((p, i) => {
-    const done = p.counts.completed + p.counts.diverged + p.counts.failed + p.counts.cancelled;
+    const done = finishedCount(p.counts);
     return `${names[i]} ${done}/${p.total || "?"}`;
   });
   return `${progressLine(all, elapsedSeconds, 24)}  [${each.join(" · ")}]`;

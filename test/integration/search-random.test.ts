@@ -1,8 +1,5 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { expandTrials, parseSpec, type SweepSpec } from "../../spec";
 import { loadSpecFile } from "../../spec/file";
 import { readAllTrials } from "../../storage/trials";
@@ -59,7 +56,7 @@ describe("random search on the real stack", () => {
     }
   });
 
-  it("shows the sampled trials in a dry run, and refuses what the workflow cannot run yet", async () => {
+  it("shows the sampled trials in a dry run, TPE its start-up trials", async () => {
     const dry = await cli("run", EXAMPLE, "--dry-run");
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(
@@ -73,25 +70,11 @@ describe("random search on the real stack", () => {
       );
     }
 
-    const folder = await mkdtemp(join(tmpdir(), "hypersweep-search-"));
-    const tpe = join(folder, "tpe.yaml");
-    const { dataset, ...rest } = spec;
-    const raw = {
-      ...rest,
-      dataset: { ...dataset, path: resolve("examples/data/bmi.csv") },
-      search: { method: "tpe", trials: 20 },
-      earlyStopping: { method: "asha" },
-    };
-    await writeFile(tpe, stringify(raw));
-    const refused = await cli("run", tpe);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(
-      "search.method: tpe, earlyStopping are not yet supported by the sweep workflow",
-    );
-    // The programmatic API refuses it too, before anything reaches Temporal.
-    const budgeted = parseSpec({ ...spec, budget: { maxTrials: 3 } });
-    await expect(env.client.start(budgeted)).rejects.toThrow(
-      "budget is not yet supported by the sweep workflow (the spec is valid; remove it to run it)",
+    // TPE lists its random start-up trials and says the rest come from results.
+    const tpe = await cli("run", resolve("examples/search/tpe-lr-width-batch.yaml"), "--dry-run");
+    expect(tpe.code).toBe(0);
+    expect(tpe.stdout).toContain(
+      "8 trials (tpe: the 8 random start-up points x the grid lists, seed 11; 16 more points are proposed from results while the sweep runs)",
     );
   });
 });

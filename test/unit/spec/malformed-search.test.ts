@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { notYetRunnableMessage, parseSpec, SpecError, type SpecProblem } from "../../../spec";
+import { parseSpec, SpecError, type SpecProblem } from "../../../spec";
 import { loadSpecFile } from "../../../spec/file";
 import { type RawSpec, rawSpec } from "./fixtures";
 
@@ -258,19 +258,6 @@ describe("malformed search specs", () => {
       warmupEpochs: 0,
       minTrials: 5,
     });
-  });
-
-  it("names what the sweep workflow cannot run yet, and nothing for random search", () => {
-    const raw = rawSpec();
-    raw.grid.learningRate = { loguniform: [1e-4, 0.1] };
-    raw.search = { method: "random", trials: 3 };
-    expect(notYetRunnableMessage(parseSpec(raw))).toBeUndefined();
-    raw.search.method = "tpe";
-    raw.search.trials = 20;
-    raw.budget = { maxHours: 1 };
-    expect(notYetRunnableMessage(parseSpec(raw))).toBe(
-      "search.method: tpe, budget are not yet supported by the sweep workflow (the spec is valid; remove them to run it)",
-    );
   });
 
   it("gives each problem in a YAML file its line", async () => {

@@ -47,6 +47,35 @@ describe("checkpoint / restore exactness", () => {
     });
   }
 
+  it("segments (untilEpoch 1, then 3, then the end) pause with a checkpoint and add up to one run", async () => {
+    const trial = smallMlp({ opt: { name: "sgd", learningRate: 1e-2, momentum: 0.9 }, epochs: 8 });
+    const reference = await trainTrial({ trial, data });
+    let resumeFrom: Uint8Array | undefined;
+    const seen: number[] = [];
+    for (const untilEpoch of [1, 3]) {
+      const part = await trainTrial({
+        trial,
+        data,
+        untilEpoch,
+        checkpointEvery: 2,
+        ...(resumeFrom ? { resumeFrom } : {}),
+        onCheckpoint: async (bytes, epoch) => {
+          resumeFrom = bytes;
+          seen.push(epoch);
+        },
+      });
+      expect(part.status).toBe("paused");
+      expect(part.records.map((r) => r.epoch)).toEqual(
+        Array.from({ length: untilEpoch }, (_, i) => i + 1),
+      );
+    }
+    // Epoch 2 by checkpointEvery, 1 and 3 because a segment ends there.
+    expect(seen).toEqual([1, 2, 3]);
+    const rest = await trainTrial({ trial, data, resumeFrom: resumeFrom! });
+    expect(rest.status).toBe("completed");
+    expect(curves(rest.records)).toEqual(curves(reference.records));
+  });
+
   it("a cancelled trial writes a checkpoint and resumes to the same curves", async () => {
     const trial = smallMlp({ opt: { name: "adam" }, epochs: 8 });
     const reference = await trainTrial({ trial, data });
