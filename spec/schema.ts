@@ -164,6 +164,12 @@ function fewestEpochs(spec: Parsed): number {
 function checkEarlyStopping(spec: Parsed, ctx: z.core.$RefinementCtx<Parsed>): void {
   const stopping = spec.earlyStopping;
   if (stopping === undefined) return;
+  if (spec.model.type === "command") {
+    const message =
+      "needs a model hypersweep trains (mlp, linear or a module): a command trial runs to its end in one process";
+    ctx.addIssue({ code: "custom", path: ["earlyStopping", "method"], message });
+    return;
+  }
   const epochs = fewestEpochs(spec);
   const [key, value] =
     stopping.method === "asha"

@@ -76,15 +76,15 @@ export class SweepMachine {
   /** Training activities in flight: a solo trial or a pack each count one of `maxParallel`. */
   #activities = 0;
   readonly #spec: SweepSpec;
-  readonly #source: TrialSource;
+  #source: TrialSource;
   readonly #historyLimit: number;
   readonly #now: () => number;
-  readonly #budget: NonNullable<SweepSpec["budget"]>;
+  #budget: NonNullable<SweepSpec["budget"]> = {};
   /** Set when the scheduling loop ended for a continue-as-new: promoted trials park. */
   #draining = false;
   /** Parked trials started again this run: trial id → the epoch their next segment trains to. */
   readonly #resumeAt = new Map<string, number>();
-  readonly stopper: Stopper | undefined;
+  #stopper: Stopper | undefined;
 
   constructor(options: SweepMachineOptions) {
     this.sweepId = options.sweepId;
@@ -93,11 +93,25 @@ export class SweepMachine {
     this.#source = options.source;
     this.#historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
     this.#now = options.now ?? (() => Date.now());
-    const search = options.search ?? true;
-    this.#budget = (search && options.spec.budget) || {};
-    const rule = search ? options.spec.earlyStopping : undefined;
-    if (rule) this.state.stopping ??= initialStoppingState(rule, options.spec);
-    this.stopper = this.state.stopping ? stopperFor(options.spec, this.state.stopping) : undefined;
+    this.useSearch(options.search ?? true, options.source);
+  }
+
+  /**
+   * Whether TPE, early stopping and budgets act, and the source of trials that goes with it.
+   * The workflow learns it from a patch called after the older ones (patch markers replay in
+   * order), so it builds the machine as a plain sweep first and calls this before scheduling.
+   */
+  useSearch(search: boolean, source: TrialSource): void {
+    this.#source = source;
+    this.#budget = (search && this.#spec.budget) || {};
+    const rule = search ? this.#spec.earlyStopping : undefined;
+    if (rule) this.state.stopping ??= initialStoppingState(rule, this.#spec);
+    this.#stopper = this.state.stopping ? stopperFor(this.#spec, this.state.stopping) : undefined;
+  }
+
+  /** The early-stopping rule of the sweep, when it has one. */
+  get stopper(): Stopper | undefined {
+    return this.#stopper;
   }
 
   /** Only the very first run writes the spec. */
@@ -225,7 +239,10 @@ export class SweepMachine {
     while (group !== undefined && pack.length < size && this.#source.ready(this.state)) {
       const next = this.#source.peek?.(this.state);
       if (!next || groupOf(next) !== group) break;
-      pack.push(this.#take()!);
+      // A budget reached mid-pack (maxTrials) ends the pack there.
+      const taken = this.#take();
+      if (!taken) break;
+      pack.push(taken);
     }
     return pack;
   }

@@ -144,16 +144,15 @@ function sourceOf(spec: SweepWorkflowInput["spec"], search: boolean): TrialSourc
 export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepResult> {
   const { spec, sweepId } = input;
   const startedAt = new Date(workflowInfo().startTime).toISOString();
-  // Patched: sweeps started before TPE, early stopping and budgets ran them as plain sweeps.
-  const search = patched("search-in-workflow");
+  // A plain sweep until the search patch (called after the older patches) says otherwise.
   const machine = new SweepMachine({
     sweepId,
     spec,
     state: input.state ?? initialState(spec.execution.maxParallel, startedAt),
-    source: sourceOf(spec, search),
+    source: sourceOf(spec, false),
     ...(input.historyLimit === undefined ? {} : { historyLimit: input.historyLimit }),
     now: () => Date.now(),
-    search,
+    search: false,
   });
   const train = trainingActivities(input);
   const scope = new CancellationScope();
@@ -218,6 +217,12 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     machine.finishPack(outcomes);
   };
 
+  // patched() markers replay in the order they were first called: new patches go after these.
+  // Patched: sweeps started before packing schedule one trial per activity, as they did.
+  const packed = patched("packed-trials");
+  // Patched: sweeps started before TPE, early stopping and budgets ran them as plain sweeps.
+  const search = patched("search-in-workflow");
+  machine.useSearch(search, sourceOf(spec, search));
   // Trials parked between early-stopping segments by the previous run go first.
   for (const trial of machine.unpark()) void runTrial(trial);
   const wake = async () => {
@@ -225,11 +230,11 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     if (deadline === undefined) await condition(() => machine.wakes());
     else await condition(() => machine.wakes(), deadline);
   };
-  // Patched: sweeps started before packing schedule one trial per activity, as they did.
-  if (patched("packed-trials")) {
+  if (packed) {
     const size = await packSizeOf(input, machine.state);
     machine.state.pack = size;
-    // Early-stopped trials train segment by segment, alone.
+    // Early-stopped trials train segment by segment, alone; TPE's source has no `peek`, so its
+    // trials run alone too (each proposal learns from every result before it).
     const packing = machine.stopper ? 1 : size;
     while (machine.scheduling(history())) {
       await wake();

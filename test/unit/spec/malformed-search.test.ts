@@ -236,6 +236,22 @@ describe("malformed search specs", () => {
     expect(problemsOf(raw)).toEqual(expected.map(([path, message]) => ({ path, message })));
   });
 
+  it("rejects early stopping of a command trial (it runs to its end in one process)", () => {
+    const { model: _built, ...rest } = rawSpec();
+    const raw = {
+      ...rest,
+      trainable: { command: ["python3", "train.py"] },
+      earlyStopping: { method: "asha" },
+    };
+    expect(problemsOf(raw)).toEqual([
+      {
+        path: "earlyStopping.method",
+        message:
+          "needs a model hypersweep trains (mlp, linear or a module): a command trial runs to its end in one process",
+      },
+    ]);
+  });
+
   it("fills in defaults: tpe start-up trials and seed, asha's eta, the objective's metric", () => {
     const raw = rawSpec();
     raw.grid.learningRate = { loguniform: [1e-4, 0.1] };

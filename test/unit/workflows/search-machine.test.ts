@@ -213,6 +213,19 @@ describe("budgets", () => {
     expect(m.state.budgetStop).toEqual({ budget: "maxHours", limit: 0.5 });
   });
 
+  it("maxTrials reached inside a pack ends the pack there; TPE trials run alone", () => {
+    const spec = specOf((raw) => {
+      raw.grid = { optimizer: ["sgd"], learningRate: [0.1, 0.05, 0.01, 0.005, 0.001], seed: [1] };
+      raw.budget = { maxTrials: 3 };
+    });
+    const m = machine(spec);
+    const pack = m.startPack(4, () => "sgd");
+    expect(pack.map((t) => t.index)).toEqual([0, 1, 2]);
+    expect(m.state.budgetStop).toEqual({ budget: "maxTrials", limit: 3 });
+    const tpe = machine(tpeSpec());
+    expect(tpe.startPack(4, () => "sgd")).toHaveLength(1);
+  });
+
   it("says nothing when the sweep ends exactly at the limit", () => {
     const spec = specOf((raw) => {
       raw.budget = { maxTrials: 6 };
