@@ -1,31 +1,13 @@
-import type { DatasetConfig, Task } from "../../spec/types";
+import type { DatasetConfig } from "../../spec/types";
 import { DataError } from "../errors";
 import { builtinCsv } from "./builtin";
 import { readNumericCsv } from "./csv";
+import { checkLabels, type PreparedData, scaleFeatures, splitParts } from "./prepared";
 import { formatOf } from "./records";
-import { applyScaler, fitScaler, splitRows, takeRows } from "./split";
+import { fitScaler, splitRows } from "./split";
 import { loadTable } from "./table";
 
-/** A validated, split (and optionally standardised) data set, ready for any model. */
-export interface PreparedData {
-  task: Task;
-  featureNames: string[];
-  nFeatures: number;
-  /** Classification only. */
-  numClasses?: number;
-  nTrain: number;
-  nVal: number;
-  /** nTrain × nFeatures, row-major, float64 (the MLP converts to float32). */
-  xTrain: Float64Array;
-  /** Targets; class indices for classification. */
-  yTrain: Float64Array;
-  xVal: Float64Array;
-  yVal: Float64Array;
-  /** Present when standardised: fitted on the training part only. */
-  scaler?: { mean: number[]; std: number[] };
-  /** Present with `standardizeTarget`: the target's mean/std on the training part. */
-  targetScaler?: { mean: number; std: number };
-}
+export type { PreparedData } from "./prepared";
 
 /** Whether the spec declares anything beyond a numeric CSV (else the original reader runs). */
 function declaresTable(cfg: DatasetConfig): boolean {
@@ -35,27 +17,6 @@ function declaresTable(cfg: DatasetConfig): boolean {
     cfg.missing !== undefined ||
     cfg.standardizeTarget === true
   );
-}
-
-export function checkLabels(y: Float64Array, lines: Uint32Array, cfg: DatasetConfig): number {
-  let max = 0;
-  y.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < 0) {
-      throw new DataError(
-        `${cfg.source}: line ${lines[i]}, column "${cfg.target}": class label ${v} is not an integer ≥ 0`,
-      );
-    }
-    max = Math.max(max, v);
-  });
-  const k = cfg.numClasses ?? max + 1;
-  const bad = y.findIndex((v) => v >= k);
-  if (bad >= 0) {
-    throw new DataError(
-      `${cfg.source}: line ${lines[bad]}, column "${cfg.target}": class label ${y[bad]} is outside 0..${k - 1} (numClasses ${k})`,
-    );
-  }
-  if (k < 2) throw new DataError(`${cfg.source}: classification needs at least 2 classes`);
-  return k;
 }
 
 /**
@@ -80,23 +41,8 @@ export async function loadDataset(
     y[r] = all[r * (width + 1) + width]!;
   }
   const numClasses = cfg.task === "classification" ? checkLabels(y, table.lines, cfg) : undefined;
-  const { train, val } = splitRows(table.rows, cfg.split, cfg.source);
-  const data: PreparedData = {
-    task: cfg.task,
-    featureNames: [...cfg.features],
-    nFeatures: width,
-    nTrain: train.length,
-    nVal: val.length,
-    xTrain: takeRows(x, width, train),
-    yTrain: takeRows(y, 1, train),
-    xVal: takeRows(x, width, val),
-    yVal: takeRows(y, 1, val),
-    ...(numClasses === undefined ? {} : { numClasses }),
-  };
-  if (cfg.standardize) {
-    data.scaler = fitScaler(data.xTrain, width);
-    applyScaler(data.xTrain, width, data.scaler);
-    applyScaler(data.xVal, width, data.scaler);
-  }
+  const parts = splitRows(table.rows, cfg.split, cfg.source);
+  const data = splitParts(cfg.task, [...cfg.features], x, y, parts, numClasses);
+  if (cfg.standardize) scaleFeatures(data, fitScaler(data.xTrain, width));
   return data;
 }

@@ -1,8 +1,7 @@
 import type { DatasetConfig } from "../../spec/types";
-import type { PreparedData } from "./load";
-import { checkLabels } from "./load";
+import { checkLabels, type PreparedData, scaleFeatures, splitParts } from "./prepared";
 import { csvTable, formatOf, jsonlTable } from "./records";
-import { applyScaler, fitScaler, splitRows, takeRows } from "./split";
+import { applyScaler, fitScaler, splitRows } from "./split";
 import {
   applyMissing,
   encodedNames,
@@ -29,36 +28,23 @@ export function loadTable(cfg: DatasetConfig, text: string): PreparedData {
   );
   const numClasses =
     cfg.task === "classification" ? checkLabels(y, Uint32Array.from(table.lines), cfg) : undefined;
-  const { train, val } = splitRows(table.rows.length, cfg.split, cfg.source);
+  const parts = splitRows(table.rows.length, cfg.split, cfg.source);
   const encodings: FeatureEncoding[] = cfg.features.map((column, c) => {
     const encoding = cfg.categorical?.[column];
     return encoding
-      ? { column, encoding, categories: fitCategories(table, c, train) }
+      ? { column, encoding, categories: fitCategories(table, c, parts.train) }
       : { column, encoding: "number" };
   });
-  const { x, width } = encodeRows(table, encodings, cfg.source);
-  const data: PreparedData = {
-    task: cfg.task,
-    featureNames: encodedNames(encodings),
-    nFeatures: width,
-    nTrain: train.length,
-    nVal: val.length,
-    xTrain: takeRows(x, width, train),
-    yTrain: takeRows(y, 1, train),
-    xVal: takeRows(x, width, val),
-    yVal: takeRows(y, 1, val),
-    ...(numClasses === undefined ? {} : { numClasses }),
-  };
+  const { x } = encodeRows(table, encodings, cfg.source);
+  const data = splitParts(cfg.task, encodedNames(encodings), x, y, parts, numClasses);
   if (cfg.standardize) {
     // Categorical encodings stay 0/1 (or indices): only numeric columns are scaled.
-    const fitted = fitScaler(data.xTrain, width);
+    const fitted = fitScaler(data.xTrain, data.nFeatures);
     const numeric = numericMask(encodings);
-    data.scaler = {
+    scaleFeatures(data, {
       mean: fitted.mean.map((m, i) => (numeric[i] ? m : 0)),
       std: fitted.std.map((s, i) => (numeric[i] ? s : 1)),
-    };
-    applyScaler(data.xTrain, width, data.scaler);
-    applyScaler(data.xVal, width, data.scaler);
+    });
   }
   if (cfg.standardizeTarget) {
     const fitted = fitScaler(data.yTrain, 1);

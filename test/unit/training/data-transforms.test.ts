@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { parseSpec } from "../../../spec";
 import { SpecError } from "../../../spec/errors";
 import type { DatasetConfig } from "../../../spec/types";
-import { DataError, loadDataset } from "../../../training";
+import { loadDataset } from "../../../training";
 import { rawSpec } from "../spec/fixtures";
+import { dataError } from "./fixtures";
 
 const cfg = (over: Partial<DatasetConfig> = {}): DatasetConfig => ({
   source: "t.jsonl",
@@ -18,15 +19,6 @@ const cfg = (over: Partial<DatasetConfig> = {}): DatasetConfig => ({
 const load = (text: string, over: Partial<DatasetConfig> = {}) =>
   loadDataset(cfg(over), async () => text);
 const jsonl = (...rows: object[]) => rows.map((r) => JSON.stringify(r)).join("\n");
-
-async function dataError(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DataError);
-  return (err as Error).message;
-}
 
 const FOUR = jsonl(
   { size: 1, colour: "red", y: 10 },

@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { generateBmiCsv } from "../../../examples/data/generate-bmi";
 import type { DatasetConfig } from "../../../spec/types";
-import { DataError, loadDataset } from "../../../training";
+import { loadDataset } from "../../../training";
+import { dataError } from "./fixtures";
 
 const BMI = new URL("../../../examples/data/bmi.csv", import.meta.url);
 const readBmi = () => readFile(BMI, "utf8");
@@ -17,15 +18,6 @@ const cfg = (over: Partial<DatasetConfig> = {}): DatasetConfig => ({
   ...over,
 });
 const fromText = (text: string) => async () => text;
-
-async function dataError(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DataError);
-  return (err as Error).message;
-}
 
 describe("loader errors", () => {
   it("names the missing columns", async () => {

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
+import { expect } from "vitest";
 import type { DatasetConfig, EpochRecord, TrialConfig } from "../../../spec/types";
-import { loadDataset, type PreparedData, resolveOptimizer } from "../../../training";
+import { DataError, loadDataset, type PreparedData, resolveOptimizer } from "../../../training";
 
 export const BMI_PATH = new URL("../../../examples/data/bmi.csv", import.meta.url);
 export const readText = () => readFile(BMI_PATH, "utf8");
@@ -42,3 +43,13 @@ export function smallMlp(
 
 /** Records without wall time, for exact comparisons. */
 export const curves = (records: EpochRecord[]) => records.map(({ seconds: _s, ...r }) => r);
+
+/** The message of the `DataError` that `p` rejects with (fails the test if it is none). */
+export async function dataError(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DataError);
+  return (err as Error).message;
+}
