@@ -2,11 +2,12 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { EpochRecord, TrialConfig } from "../../../spec/types";
 import { initBackend, type PreparedData, trainPack, trainTrial } from "../../../training";
-import { readManifest } from "../../../training/native";
+import { testBackends } from "../../fixtures/backends";
 import { bmiClassification, bmiRegression, curves, loadBmi, smallMlp } from "./fixtures";
 
-// Every backend this run can load: wasm always, the native CPU one where it is installed (CI installs it).
-const BACKENDS = ["wasm", ...(readManifest("tensorflow") ? ["tensorflow" as const] : [])] as const;
+// Every backend this run can load: wasm always, the native CPU one where it is installed (CI
+// installs it and requires it through HYPERSWEEP_TEST_BACKENDS).
+const BACKENDS = testBackends();
 
 // Standardised inputs: on raw BMI (heights ~170) high rates amplify rounding chaotically.
 const scaled = { ...bmiClassification, standardize: true };
