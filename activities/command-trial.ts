@@ -10,13 +10,12 @@ import type { CommandModel, EpochRecord, ParamValue, TrialSpec } from "../spec/t
 import type { TrialArtifact } from "../storage/artifacts";
 import { fetchCode } from "../storage/code";
 import { type BundleLimits, packFolder, unpackFolder } from "../storage/folder-bundle";
-import { TrialLease } from "../storage/lease";
+import type { TrialLease } from "../storage/lease";
 import { latestCheckpoint, saveCheckpoint } from "../storage/trials";
 import type { PreparedData } from "../training";
 import { runCommand } from "../training/command/run";
 import type { TrainTrialInput } from "../workflows/definitions";
 import { type AttemptScope, commitAttempt } from "./attempt-commit";
-import { leaseHolderOf } from "./attempt-guard";
 import { loadData } from "./train-trial";
 import { heartbeatFor } from "./trial-heartbeat";
 
@@ -226,7 +225,7 @@ async function launchOf(l: Launch) {
 }
 
 /**
- * One attempt of a command trial: claim the lease, load the data (split as for built-in
+ * One attempt of a command trial under its lease (`leasedAttempt`): load the data (split as for built-in
  * trials) into CSV files, unpack the code the bucket holds (hash-checked), restore the newest
  * checkpoint into the checkpoint folder, run the process and follow its protocol (heartbeat
  * each epoch and every few seconds; checkpoints saved under the lease when it names them),
@@ -238,12 +237,12 @@ export async function runCommandAttempt(
   labels: TrialLabels,
   attempt: number,
   started: number,
+  lease: TrialLease,
 ): Promise<TrialArtifact> {
   const ctx = Context.current();
   const { deps, store } = scope;
-  const { sweepId, trial } = input;
+  const { trial } = input;
   const model = trial.config.model as CommandModel;
-  const lease = await TrialLease.claim(store, sweepId, trial.trialId, leaseHolderOf(ctx));
   const data = await loadData(deps, store, input);
   const base = deps.cacheDir ?? join(tmpdir(), "hypersweep");
   const work = await makeWorkDir(base, trial.trialId, attempt);
@@ -253,7 +252,7 @@ export async function runCommandAttempt(
     });
     await cp(code, work.code, { recursive: true });
     await writeData(data, trial.config.dataset.target, work);
-    const stored = await latestCheckpoint(store, sweepId, trial.trialId);
+    const stored = await latestCheckpoint(store, trial.trialId);
     const ck = stored ? decode(stored.bytes) : undefined;
     const resume = ck ? { epoch: ck.epoch, path: await restore(work, ck) } : undefined;
     const records: EpochRecord[] = ck ? [...ck.records] : [];

@@ -4,7 +4,13 @@ import type { TrialArtifact, TrialSummary } from "../storage/artifacts";
 import { sweepKeys } from "../storage/keys";
 import type { ArtifactStore } from "../storage/store";
 import { buildSummary, leaderboardCsv, summarizeTrial, trainingSeconds } from "../storage/summary";
-import { latestCheckpoint, readAllTrials, readTrial, writeTrial } from "../storage/trials";
+import {
+  latestCheckpoint,
+  linkTrial,
+  readAllTrials,
+  readTrial,
+  writeTrial,
+} from "../storage/trials";
 import { decodeCheckpoint } from "../training";
 import type {
   PoolWorkersInput,
@@ -44,7 +50,8 @@ export function createSweepActivities(deps: SweepActivityDeps) {
      * overwrites a finished trial.
      */
     async recordFailedTrial(input: RecordFailureInput): Promise<void> {
-      const existing = await readTrial(store, input.sweepId, input.trial.trialId);
+      await linkTrial(store, input.sweepId, input.trial);
+      const existing = await readTrial(store, input.trial.trialId);
       if (existing && existing.status !== "failed" && existing.status !== "cancelled") return;
       const artifact: TrialArtifact = {
         sweepId: input.sweepId,
@@ -52,7 +59,7 @@ export function createSweepActivities(deps: SweepActivityDeps) {
         params: input.trial.params,
         config: input.trial.config,
         status: "failed",
-        records: await partialRecords(store, input.sweepId, input.trial.trialId),
+        records: await partialRecords(store, input.trial.trialId),
         attempts: input.attempts,
         resumedFromEpochs: existing?.resumedFromEpochs ?? [],
         backend: existing?.backend ?? "unknown",
@@ -73,13 +80,16 @@ export function createSweepActivities(deps: SweepActivityDeps) {
     ): Promise<{ spec: string; summary: string; leaderboard: string }> {
       const keys = sweepKeys(input.sweepId);
       const mode = input.spec.dataset.task === "classification" ? "max" : "min";
+      // The trials this sweep has (linked by its activities), wherever they were trained.
       const all = await readAllTrials(store, input.sweepId);
       const artefacts = new Map(all.map((a) => [a.trialId, a]));
       const runStart = Date.parse(input.startedAt);
       const lines: TrialSummary[] = sweepTrials(input, all).map((trial) => {
         const a = artefacts.get(trial.trialId);
-        // Finished before this run began: an earlier run trained it, this one reused it.
-        if (a) return { ...summarizeTrial(a, mode), reused: Date.parse(a.finishedAt) < runStart };
+        // Committed by another sweep, or before this run began: this run reused it.
+        const reused = (x: TrialArtifact) =>
+          x.sweepId !== input.sweepId || Date.parse(x.finishedAt) < runStart;
+        if (a) return { ...summarizeTrial(a, mode), reused: reused(a) };
         return {
           trialId: trial.trialId,
           params: trial.params,
@@ -129,8 +139,8 @@ function sweepTrials(
   return [...expanded, ...proposed].slice(0, started);
 }
 
-async function partialRecords(store: ArtifactStore, sweepId: string, trialId: string) {
-  const checkpoint = await latestCheckpoint(store, sweepId, trialId);
+async function partialRecords(store: ArtifactStore, trialId: string) {
+  const checkpoint = await latestCheckpoint(store, trialId);
   if (!checkpoint) return [];
   try {
     return decodeCheckpoint(checkpoint.bytes).records;

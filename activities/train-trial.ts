@@ -4,15 +4,9 @@ import { type TrialLabels, trialLabelsOf } from "../metrics";
 import type { EpochRecord } from "../spec/types";
 import type { TrialArtifact } from "../storage/artifacts";
 import { parseCodeKey, S3_SCHEME } from "../storage/keys";
-import { TrialLease } from "../storage/lease";
+import type { TrialLease } from "../storage/lease";
 import { type ArtifactStore, ObjectNotFoundError } from "../storage/store";
-import {
-  isFinal,
-  latestCheckpoint,
-  readTrial,
-  saveCheckpoint,
-  writeTrial,
-} from "../storage/trials";
+import { isFinal, latestCheckpoint, saveCheckpoint, writeTrial } from "../storage/trials";
 import {
   decodeCheckpoint,
   loadModelCode,
@@ -20,17 +14,25 @@ import {
   trainTrial as runTraining,
 } from "../training";
 import type { TrainTrialInput, TrialOutcome } from "../workflows/definitions";
-import { type AttemptScope, commitAttempt } from "./attempt-commit";
-import { attemptStore, leaseHolderOf } from "./attempt-guard";
+import {
+  type AttemptScope,
+  type ClaimScope,
+  claimOrWait,
+  commitAttempt,
+  leasedAttempt,
+} from "./attempt-commit";
+import { attemptStore } from "./attempt-guard";
 import { runCommandAttempt } from "./command-trial";
 import type { ActivityDeps } from "./deps";
 import { createPackTraining } from "./train-pack";
 import {
   attemptError,
   cachedDataset,
+  findTrial,
   nonRetryableOnBadConfig,
   objectiveOf,
   outcomeOf,
+  startingPoint,
   usable,
 } from "./trial-common";
 import { heartbeatFor, type TrialHeartbeat } from "./trial-heartbeat";
@@ -91,24 +93,32 @@ export function createTrainingActivities(deps: ActivityDeps) {
     const signal = AbortSignal.any([ctx.cancellationSignal, deps.shutdown]);
     // Until this attempt has its own heartbeat, waits re-send the last one (the resume history).
     const store = attemptStore(deps, ctx, signal, () => beat.details ?? ctx.info.heartbeatDetails);
-    const attemptOf = trial.config.model.type === "command" ? runCommandAttempt : runAttempt;
-    const done = await readTrial(store, sweepId, trial.trialId).catch((e) => {
+    const attemptOf = trial.config.model.type === "command" ? runCommandAttempt : trainLeased;
+    const done = await findTrial(store, sweepId, trial).catch((e) => {
       throw toApplicationFailure(e);
     });
     if (done && isFinal(done)) return outcomeOf(done, input, true);
     const labels = trialLabelsOf(sweepId, trial);
     if (input.untilEpoch !== undefined) {
-      const early = await earlyStoppingStep(deps, store, input, labels, ctx.info.attempt);
+      const scope = { store, signal, beat };
+      const early = await earlyStoppingStep(deps, scope, input, labels, ctx.info.attempt);
       if (early) return early;
     }
     const started = Date.now();
     const attempt = ctx.info.attempt;
     let artifact: TrialArtifact;
     try {
-      const ran = await attemptOf({ deps, store, signal, beat }, input, labels, attempt, started);
-      if ("paused" in ran) return segmentOutcome(input, ran.paused, attempt, false);
-      artifact = ran;
+      const scope = { deps, store, signal, beat };
+      const got = await leasedAttempt(scope, trial.trialId, (lease) =>
+        attemptOf(scope, input, labels, attempt, started, lease),
+      );
+      // Another sweep trained it while this one waited: reused, not trained here.
+      if ("reused" in got) return outcomeOf(got.reused, input, true);
+      if ("paused" in got.ran) return segmentOutcome(input, got.ran.paused, attempt, false);
+      artifact = got.ran;
     } catch (error) {
+      // Cancelled by the sweep while it waited for another sweep's claim: not a failure.
+      if (error instanceof CancelledFailure) throw error;
       throw attemptError(deps, ctx, error, { labels: [labels], attempt, started, input });
     }
     deps.metrics?.trialFinished(labels, artifact.status, artifact.durationSeconds);
@@ -119,24 +129,23 @@ export function createTrainingActivities(deps: ActivityDeps) {
 }
 
 /**
- * One attempt: claim the trial's lease, load data, resume from the newest checkpoint, train,
- * commit the curves. The claim comes first so that every checkpoint read after it is final
- * (a superseded attempt can no longer add one).
+ * One attempt of a built-in trial under its lease: load data, resume from the newest checkpoint
+ * (or a shorter trial's of its lineage), train, commit the curves.
  */
-async function runAttempt(
+async function trainLeased(
   scope: AttemptScope,
   input: TrainTrialInput,
   labels: TrialLabels,
   attempt: number,
   started: number,
+  lease: TrialLease,
 ): Promise<TrialArtifact | { paused: EpochRecord[] }> {
   const ctx = Context.current();
   const { deps, store } = scope;
-  const { sweepId, trial } = input;
-  const lease = await TrialLease.claim(store, sweepId, trial.trialId, leaseHolderOf(ctx));
+  const { trial } = input;
   const data = await loadData(deps, store, input);
   const modelCode = await loadCode(deps, store, input);
-  const checkpoint = usable(await latestCheckpoint(store, sweepId, trial.trialId));
+  const checkpoint = await startingPoint(store, trial, input.untilEpoch);
   const hb = heartbeatFor(trial.trialId, attempt, checkpoint?.epoch);
   scope.beat.details = hb;
   const current = hb.attemptLog.at(-1)!;
@@ -214,21 +223,43 @@ function segmentOutcome(
  */
 async function earlyStoppingStep(
   deps: ActivityDeps,
-  store: ArtifactStore,
+  scope: ClaimScope,
   input: TrainTrialInput,
   labels: TrialLabels,
   attempt: number,
 ): Promise<TrialOutcome | undefined> {
-  const { sweepId, trial } = input;
+  const { store } = scope;
+  const { trial } = input;
   const epoch = input.untilEpoch as number;
-  const lease = input.stop
-    ? await TrialLease.claim(store, sweepId, trial.trialId, leaseHolderOf(Context.current()))
-    : undefined;
-  const checkpoint = usable(await latestCheckpoint(store, sweepId, trial.trialId));
-  const records = checkpoint ? decodeCheckpoint(checkpoint.bytes).records : [];
-  if (!lease) {
+  if (!input.stop) {
+    const checkpoint = usable(await latestCheckpoint(store, trial.trialId));
+    const records = checkpoint ? decodeCheckpoint(checkpoint.bytes).records : [];
     return records.length >= epoch ? segmentOutcome(input, records, attempt, true) : undefined;
   }
+  // Finished by another sweep meanwhile (trained to the end): that result, not a stop.
+  const claimed = await claimOrWait(scope, trial.trialId);
+  if ("done" in claimed) return outcomeOf(claimed.done, input, true);
+  const { lease } = claimed;
+  try {
+    return await recordStop(deps, store, input, labels, attempt, lease);
+  } finally {
+    await lease.release().catch(() => undefined);
+  }
+}
+
+/** The trial recorded `stopped` with its curve up to `untilEpoch`, from its newest checkpoint. */
+async function recordStop(
+  deps: ActivityDeps,
+  store: ArtifactStore,
+  input: TrainTrialInput,
+  labels: TrialLabels,
+  attempt: number,
+  lease: TrialLease,
+): Promise<TrialOutcome> {
+  const { sweepId, trial } = input;
+  const epoch = input.untilEpoch as number;
+  const checkpoint = usable(await latestCheckpoint(store, trial.trialId));
+  const records = checkpoint ? decodeCheckpoint(checkpoint.bytes).records : [];
   const upTo = records.slice(0, epoch);
   const artifact: TrialArtifact = {
     sweepId,

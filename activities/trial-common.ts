@@ -2,10 +2,20 @@
 import { ApplicationFailure, CancelledFailure, type Context } from "@temporalio/activity";
 import { toApplicationFailure } from "../errors";
 import type { TrialLabels } from "../metrics";
+import { lineageIdOf } from "../spec";
 import type { DatasetConfig, EpochRecord, TrialSpec } from "../spec/types";
 import type { TrialArtifact } from "../storage/artifacts";
 import { sourceReader } from "../storage/datasets";
 import type { ArtifactStore } from "../storage/store";
+import {
+  adoptLegacyTrial,
+  isFinal,
+  joinLineage,
+  latestCheckpoint,
+  lineageCheckpoint,
+  linkTrial,
+  readTrial,
+} from "../storage/trials";
 import { decodeCheckpoint, loadDataset, type TrainResult } from "../training";
 import type { TrainTrialInput, TrialFailureDetails, TrialOutcome } from "../workflows/definitions";
 import { isSuperseded } from "./attempt-guard";
@@ -86,6 +96,41 @@ export function usable<T extends { bytes: Uint8Array }>(checkpoint: T | undefine
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The trial as stored (trained by this sweep or any other, or a finished one an older bucket
+ * kept under this sweep), after linking it to this sweep so the sweep's results list it. Every
+ * training activity (solo, pack, command) starts each of its trials here.
+ */
+export async function findTrial(store: ArtifactStore, sweepId: string, trial: TrialSpec) {
+  await linkTrial(store, sweepId, trial);
+  const stored = await readTrial(store, trial.trialId);
+  if (stored && isFinal(stored)) return stored;
+  return (await adoptLegacyTrial(store, sweepId, trial.trialId)) ?? stored;
+}
+
+/**
+ * Where an attempt of a built-in trial starts: its own newest checkpoint; else, for a trial that
+ * needs more epochs than another of its lineage (same settings but epochs) already trained, that
+ * one's newest checkpoint at or below its epochs (or `upTo`); else nothing (epoch 0). Joins the
+ * lineage first.
+ */
+export async function startingPoint(store: ArtifactStore, trial: TrialSpec, upTo?: number) {
+  const own = usable(await latestCheckpoint(store, trial.trialId));
+  const lineage = lineageIdOf(trial.config);
+  const self = { trialId: trial.trialId, epochs: trial.config.epochs };
+  await joinLineage(store, lineage, self);
+  if (own) return own;
+  // An early-stopping segment (training to `upTo`) takes nothing past its own end.
+  const limit = { ...self, epochs: Math.min(upTo ?? self.epochs, self.epochs) };
+  const found = await lineageCheckpoint(
+    store,
+    lineage,
+    limit,
+    (b) => usable({ bytes: b }) !== undefined,
+  );
+  return found;
 }
 
 export async function nonRetryableOnBadConfig<T>(fn: () => Promise<T>): Promise<T> {

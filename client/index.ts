@@ -26,6 +26,7 @@ export {
 } from "./prepare";
 export { type WrittenReport, writeSweepReport } from "./report";
 export { readLeaderboardCsv, readResults } from "./results";
+export { retrainTrials } from "./retrain";
 export type { RunningTrial, SweepStatus } from "./status";
 export { checkMaxParallel, SweepClient, type SweepControl } from "./sweep-client";
 export { type SweepEvent, type WatchOptions, watchSweep } from "./watch";

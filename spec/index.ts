@@ -56,5 +56,5 @@ export {
   searchSpaceOf,
 } from "./space/space";
 export { sweepIdFor } from "./sweep-id";
-export { trialIdHasher, trialIdOf } from "./trial-id";
+export { lineageIdOf, trialIdHasher, trialIdOf } from "./trial-id";
 export type * from "./types";

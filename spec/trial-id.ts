@@ -1,6 +1,6 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
-import { canonicalJson } from "./canonical";
+import { canonicalJson, sha256Hex } from "./canonical";
 import { idPartOf } from "./command";
 import type { OptimizerConfig, TrialConfig } from "./types";
 
@@ -37,4 +37,17 @@ export function trialIdHasher(
  */
 export function trialIdOf(config: TrialConfig): string {
   return trialIdHasher(config)(config.optimizer, config.seed, config.params);
+}
+
+/**
+ * The trial's lineage: `l-` + 16 hex of SHA-256 over its config without `epochs`. Trials that
+ * differ only in how long they train share one, and training is the same epoch by epoch, so a
+ * trial needing more epochs than a finished or stopped one of its lineage resumes from that
+ * one's checkpoint instead of starting over. The trial id itself still covers epochs.
+ *
+ * @example lineageIdOf({ ...config, epochs: 50 }) === lineageIdOf({ ...config, epochs: 200 }) // true
+ */
+export function lineageIdOf(config: TrialConfig): string {
+  const { epochs: _epochs, ...rest } = config;
+  return `l-${sha256Hex(`hypersweep/lineage/v1\n${canonicalJson(rest)}`).slice(0, 16)}`;
 }

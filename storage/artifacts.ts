@@ -1,8 +1,9 @@
 /** The JSON documents hypersweep writes to the bucket (see DESIGN.md, object layout). */
 import type { EpochRecord, Objective, ParamValue, TrialConfig, TrialStatus } from "../spec/types";
 
-/** `sweeps/<sweepId>/trials/<trialId>/curves.json`: one trial's full learning curves. */
+/** `trials/<trialId>/curves.json`: one trial's full learning curves, shared by every sweep that has it. */
 export interface TrialArtifact {
+  /** The sweep whose attempt wrote it (other sweeps reuse it). */
   sweepId: string;
   trialId: string;
   params: Record<string, ParamValue>;
@@ -44,7 +45,7 @@ export interface TrialSummary {
   divergedAtEpoch?: number;
   attempts: number;
   resumes: number;
-  /** True when this run found the trial already finished in the bucket (a rerun). */
+  /** True when this run did not train the trial: another sweep, or an earlier run, finished it. */
   reused?: boolean;
   error?: string;
 }
@@ -66,7 +67,7 @@ export interface SweepSummary {
   wallSeconds: number;
   /** Time during which at least one trial trained, over every run (reused trials included). */
   trainingSeconds?: number;
-  /** Trials this run found finished and did not train again. */
+  /** Trials this run found finished (by any sweep) and did not train again. */
   reused?: number;
   /** Each param's values in spec (expansion) order: the report's panel and legend order. */
   paramValues?: Record<string, ParamValue[]>;

@@ -1,4 +1,10 @@
-/** The object layout of DESIGN.md: every key derives from sweep and trial ids, so retries overwrite. */
+/**
+ * The object layout of DESIGN.md: every key derives from sweep and trial ids, so retries
+ * overwrite. Trials live under their own id, independent of any sweep (`trials/<trialId>/…`,
+ * one copy each), so every sweep that expands to a trial finds it; a sweep references its
+ * trials (`sweeps/<sweepId>/trials/<trialId>.json`) and keeps its own spec, summary,
+ * leaderboard and report.
+ */
 import { UsageError } from "../errors";
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -20,12 +26,16 @@ export function sweepKeys(sweepId: string) {
     summary: `${root}summary.json`,
     leaderboard: `${root}leaderboard.csv`,
     report: `${root}report/index.html`,
+    /** The sweep's trial references (and, in older buckets, its trials themselves: `legacyTrialKeys`). */
     trialsPrefix: `${root}trials/`,
+    /** The reference to one of its trials: `{ trialId, params }`, the trial itself under `trialKeys`. */
+    trialRef: (trialId: string) => `${root}trials/${checkId("trial", trialId)}.json`,
   };
 }
 
-export function trialKeys(sweepId: string, trialId: string) {
-  const root = `${sweepPrefix(sweepId)}trials/${checkId("trial", trialId)}/`;
+export const TRIALS_PREFIX = "trials/";
+
+function trialFiles(root: string) {
   return {
     root,
     curves: `${root}curves.json`,
@@ -37,6 +47,29 @@ export function trialKeys(sweepId: string, trialId: string) {
     checkpoint: (epoch: number) =>
       `${root}checkpoints/epoch-${String(epoch).padStart(6, "0")}.ckpt`,
   };
+}
+
+/** A trial's objects, shared by every sweep that has the trial: `trials/<trialId>/…`. */
+export function trialKeys(trialId: string) {
+  return trialFiles(`${TRIALS_PREFIX}${checkId("trial", trialId)}/`);
+}
+
+/**
+ * Where buckets written before trials were shared kept a trial: under its sweep,
+ * `sweeps/<sweepId>/trials/<trialId>/…`. Read only (results and reports of old sweeps, and reuse
+ * of their finished trials); nothing writes there any more.
+ */
+export function legacyTrialKeys(sweepId: string, trialId: string) {
+  return trialFiles(`${sweepPrefix(sweepId)}trials/${checkId("trial", trialId)}/`);
+}
+
+/**
+ * Trials of one lineage (same settings but epochs, `lineageIdOf`): `lineages/<lineageId>/<trialId>.json`
+ * holds `{ trialId, epochs }`, so a trial that needs more epochs finds a shorter one's checkpoints.
+ */
+export function lineageKeys(lineageId: string) {
+  const root = `lineages/${checkId("lineage", lineageId)}/`;
+  return { root, member: (trialId: string) => `${root}${checkId("trial", trialId)}.json` };
 }
 
 /** Epoch of a checkpoint key, or undefined when the key is not one. */

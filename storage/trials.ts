@@ -1,8 +1,8 @@
 import type { EpochRecord } from "../spec/types";
 import type { TrialArtifact } from "./artifacts";
-import { checkpointEpoch, sweepKeys, trialKeys } from "./keys";
+import { checkpointEpoch, legacyTrialKeys, lineageKeys, sweepKeys, trialKeys } from "./keys";
 import { AttemptSupersededError, type TrialLease } from "./lease";
-import { type ArtifactStore, PreconditionFailedError } from "./store";
+import { type ArtifactStore, ObjectNotFoundError, PreconditionFailedError } from "./store";
 
 /** Checkpoints kept per trial: the newest two, so a crash while writing one leaves the other. */
 const KEEP_CHECKPOINTS = 2;
@@ -41,13 +41,13 @@ export async function writeTrial(
   artifact: TrialArtifact,
   lease?: TrialLease,
 ): Promise<TrialArtifact> {
-  const keys = trialKeys(artifact.sweepId, artifact.trialId);
+  const keys = trialKeys(artifact.trialId);
   const mine = lease ? { ...artifact, fencingToken: lease.token } : artifact;
   for (;;) {
     const stored = await store.tryGetVersionedJson<TrialArtifact>(keys.curves);
     if (stored && isFinal(stored.value)) {
       // A writer that committed it may have died before its CSV: finish that for it.
-      await syncCurvesCsv(store, artifact.sweepId, artifact.trialId);
+      await syncCurvesCsv(store, artifact.trialId);
       return revive(stored.value);
     }
     if (lease) {
@@ -70,7 +70,7 @@ export async function writeTrial(
       if (!(error instanceof PreconditionFailedError)) throw error;
       continue;
     }
-    await syncCurvesCsv(store, artifact.sweepId, artifact.trialId, { etag, records: mine.records });
+    await syncCurvesCsv(store, artifact.trialId, { etag, records: mine.records });
     return mine;
   }
 }
@@ -84,11 +84,10 @@ export async function writeTrial(
  */
 async function syncCurvesCsv(
   store: ArtifactStore,
-  sweepId: string,
   trialId: string,
   ours?: { etag: string; records: EpochRecord[] },
 ) {
-  const keys = trialKeys(sweepId, trialId);
+  const keys = trialKeys(trialId);
   for (;;) {
     const csv = await store.tryGetVersionedBytes(keys.curvesCsv);
     const committed = await store.tryGetVersionedJson<TrialArtifact>(keys.curves);
@@ -126,13 +125,57 @@ function revive(artifact: TrialArtifact): TrialArtifact {
   return { ...artifact, records: artifact.records.map(reviveRecord) };
 }
 
+/** A trial's stored artefact (`trials/<trialId>/curves.json`), whichever sweep wrote it. */
 export async function readTrial(
   store: ArtifactStore,
-  sweepId: string,
   trialId: string,
 ): Promise<TrialArtifact | undefined> {
-  const artifact = await store.tryGetJson<TrialArtifact>(trialKeys(sweepId, trialId).curves);
+  return readArtifactAt(store, trialKeys(trialId).curves);
+}
+
+async function readArtifactAt(store: ArtifactStore, key: string) {
+  const artifact = await store.tryGetJson<TrialArtifact>(key);
   return artifact ? revive(artifact) : undefined;
+}
+
+/** What a sweep keeps of each of its trials: `sweeps/<sweepId>/trials/<trialId>.json`. */
+export interface TrialRef {
+  trialId: string;
+  params: TrialArtifact["params"];
+}
+
+/**
+ * Records that `sweepId` has the trial (trained here, resumed, or reused from another sweep), so
+ * its results and report list it. Idempotent: same key, same content. Every training activity
+ * calls it before its first write of the trial.
+ */
+export async function linkTrial(
+  store: ArtifactStore,
+  sweepId: string,
+  trial: TrialRef,
+): Promise<void> {
+  const ref: TrialRef = { trialId: trial.trialId, params: trial.params };
+  await store.putJson(sweepKeys(sweepId).trialRef(trial.trialId), ref);
+}
+
+/**
+ * Where each trial of a sweep is stored, from the listing of `sweeps/<sweepId>/trials/`: a
+ * reference `<trialId>.json` points at `trials/<trialId>/curves.json`; an older bucket's
+ * `<trialId>/curves.json` under the sweep is read where it lies (see `legacyTrialKeys`).
+ */
+async function sweepTrialKeys(store: ArtifactStore, sweepId: string): Promise<string[]> {
+  const prefix = sweepKeys(sweepId).trialsPrefix;
+  const out = new Map<string, string>();
+  for (const key of await store.list(prefix)) {
+    const rest = key.slice(prefix.length);
+    const ref = /^([^/]+)\.json$/.exec(rest)?.[1];
+    if (ref !== undefined) out.set(ref, trialKeys(ref).curves);
+    const legacy = /^([^/]+)\/curves\.json$/.exec(rest)?.[1];
+    if (legacy !== undefined && !out.has(legacy)) {
+      out.set(legacy, legacyTrialKeys(sweepId, legacy).curves);
+    }
+  }
+  return [...out.values()];
 }
 
 /** Every trial artefact of a sweep (for summaries and reports), read 16 at a time. */
@@ -140,19 +183,45 @@ export async function readAllTrials(
   store: ArtifactStore,
   sweepId: string,
 ): Promise<TrialArtifact[]> {
-  const trialIds = (await store.list(sweepKeys(sweepId).trialsPrefix))
-    .filter((k) => k.endsWith("/curves.json"))
-    .map((k) => k.split("/").at(-2))
-    .filter((id): id is string => id !== undefined);
-  const out: (TrialArtifact | undefined)[] = new Array(trialIds.length);
+  return readTrialsAt(store, await sweepTrialKeys(store, sweepId));
+}
+
+/** The stored artefacts of the given trials (missing ones left out), read 16 at a time. */
+export async function readTrials(
+  store: ArtifactStore,
+  trialIds: string[],
+): Promise<TrialArtifact[]> {
+  return readTrialsAt(
+    store,
+    trialIds.map((id) => trialKeys(id).curves),
+  );
+}
+
+async function readTrialsAt(store: ArtifactStore, keys: string[]): Promise<TrialArtifact[]> {
+  const out: (TrialArtifact | undefined)[] = new Array(keys.length);
   let next = 0;
   const reader = async () => {
-    for (let i = next++; i < trialIds.length; i = next++) {
-      out[i] = await readTrial(store, sweepId, trialIds[i]!);
+    for (let i = next++; i < keys.length; i = next++) {
+      out[i] = await readArtifactAt(store, keys[i]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(16, trialIds.length) }, reader));
+  await Promise.all(Array.from({ length: Math.min(16, keys.length) }, reader));
   return out.filter((a): a is TrialArtifact => a !== undefined);
+}
+
+/**
+ * A finished trial of a bucket written before trials were shared (`legacyTrialKeys`), copied to
+ * `trials/<trialId>/` so that from now on every sweep finds it there; undefined when there is
+ * none or it is not final. The old copy stays (old sweeps' results still read it).
+ */
+export async function adoptLegacyTrial(
+  store: ArtifactStore,
+  sweepId: string,
+  trialId: string,
+): Promise<TrialArtifact | undefined> {
+  const old = await readArtifactAt(store, legacyTrialKeys(sweepId, trialId).curves);
+  if (!old || !isFinal(old)) return undefined;
+  return writeTrial(store, old);
 }
 
 /**
@@ -167,30 +236,113 @@ export async function saveCheckpoint(
   epoch: number,
   bytes: Uint8Array,
 ): Promise<void> {
-  const { sweepId, trialId } = lease;
-  const keys = trialKeys(sweepId, trialId);
+  const { trialId } = lease;
+  const keys = trialKeys(trialId);
   await lease.check();
   await store.putBytes(keys.checkpoint(epoch), bytes, "application/octet-stream");
   await lease.check();
-  const all = await listCheckpoints(store, sweepId, trialId);
+  const all = await listCheckpoints(store, trialId);
   await store.remove(all.slice(0, Math.max(0, all.length - KEEP_CHECKPOINTS)).map((c) => c.key));
 }
 
-async function listCheckpoints(store: ArtifactStore, sweepId: string, trialId: string) {
-  const keys = await store.list(trialKeys(sweepId, trialId).checkpointsPrefix);
+async function listCheckpoints(store: ArtifactStore, trialId: string) {
+  const keys = await store.list(trialKeys(trialId).checkpointsPrefix);
   return keys
     .map((key) => ({ key, epoch: checkpointEpoch(key) }))
     .filter((c): c is { key: string; epoch: number } => c.epoch !== undefined)
     .sort((a, b) => a.epoch - b.epoch);
 }
 
+/** A trial as a member of its lineage (see `lineageIdOf`). */
+export interface LineageMember {
+  trialId: string;
+  epochs: number;
+}
+
+/** Records that the trial belongs to the lineage, so longer trials of it find its checkpoints. */
+export async function joinLineage(
+  store: ArtifactStore,
+  lineageId: string,
+  member: LineageMember,
+): Promise<void> {
+  await store.putJson(lineageKeys(lineageId).member(member.trialId), member);
+}
+
+/**
+ * The newest checkpoint another trial of the lineage holds at or below `epochs` (where a trial
+ * of `epochs` epochs can start instead of epoch 0), or undefined. Shorter trials are looked at
+ * first, newest checkpoint first; `accept` vets the bytes (an undecodable one is skipped).
+ */
+export async function lineageCheckpoint(
+  store: ArtifactStore,
+  lineageId: string,
+  self: LineageMember,
+  accept: (bytes: Uint8Array) => boolean = () => true,
+): Promise<{ epoch: number; bytes: Uint8Array; trialId: string } | undefined> {
+  const root = lineageKeys(lineageId).root;
+  const members: LineageMember[] = [];
+  for (const key of await store.list(root)) {
+    const member = await store.tryGetJson<LineageMember>(key);
+    if (member && member.trialId !== self.trialId) members.push(member);
+  }
+  const found = (
+    await Promise.all(
+      members.map(async (m) =>
+        (
+          await listCheckpoints(store, m.trialId)
+        )
+          .filter((c) => c.epoch <= self.epochs)
+          .map((c) => ({ ...c, trialId: m.trialId })),
+      ),
+    )
+  )
+    .flat()
+    .sort((a, b) => b.epoch - a.epoch);
+  for (const c of found) {
+    // Pruned between the listing and now: the next one.
+    const bytes = await store.getBytes(c.key).catch((error: unknown) => {
+      if (error instanceof ObjectNotFoundError) return undefined;
+      throw error;
+    });
+    if (bytes && accept(bytes)) return { epoch: c.epoch, bytes, trialId: c.trialId };
+  }
+  return undefined;
+}
+
 /** The newest checkpoint of a trial, if any. */
 export async function latestCheckpoint(
   store: ArtifactStore,
-  sweepId: string,
   trialId: string,
 ): Promise<{ epoch: number; bytes: Uint8Array } | undefined> {
-  const newest = (await listCheckpoints(store, sweepId, trialId)).at(-1);
+  const newest = (await listCheckpoints(store, trialId)).at(-1);
   if (!newest) return undefined;
   return { epoch: newest.epoch, bytes: await store.getBytes(newest.key) };
+}
+
+/**
+ * Forgets what is stored of these trials (curves and checkpoints, and an older bucket's copy
+ * under `sweepId`), so the next sweep that has them trains them afresh: `run --retrain`. The
+ * owner record stays, so fencing tokens keep growing. Sweeps that referenced the trials list
+ * them again once they are retrained (same id, same settings). Returns how many had results.
+ */
+export async function forgetTrials(
+  store: ArtifactStore,
+  sweepId: string,
+  trialIds: string[],
+): Promise<number> {
+  let had = 0;
+  for (const trialId of trialIds) {
+    const keys = trialKeys(trialId);
+    const legacy = legacyTrialKeys(sweepId, trialId);
+    const stored = [
+      ...(await store.list(keys.checkpointsPrefix)),
+      ...(await store.list(legacy.root)),
+      ...((await store.exists(keys.curves)) ? [keys.curves, keys.curvesCsv] : []),
+    ];
+    if (stored.includes(keys.curves) || stored.includes(legacy.curves)) had++;
+    // The commit point first: from here on no reader trusts the rest.
+    await store.remove(stored.filter((k) => k === keys.curves || k === legacy.curves));
+    await store.remove(stored.filter((k) => k !== keys.curves && k !== legacy.curves));
+  }
+  return had;
 }

@@ -4,6 +4,7 @@ import {
   readLeaderboardCsv,
   readResults,
   resolveInputs,
+  retrainTrials,
   type SweepStatus,
   validateData,
   validateModel,
@@ -64,6 +65,7 @@ export interface RunFlags {
   wait?: boolean;
   json?: boolean;
   dryRun?: boolean;
+  retrain?: boolean;
   historyLimit?: number;
 }
 
@@ -86,7 +88,13 @@ ${trialsText(trials)}`,
     );
     return;
   }
-  const prepared = await prepareSpec(new ArtifactStore(config.s3), raw, dir);
+  const store = new ArtifactStore(config.s3);
+  const prepared = await prepareSpec(store, raw, dir);
+  if (flags.retrain) {
+    const forgotten = await retrainTrials(store, prepared.spec);
+    if (!flags.json)
+      process.stderr.write(`--retrain: ${forgotten} stored trials will train again\n`);
+  }
   const { sweepId, summary } = await startSweep(config, prepared.spec, {
     wait: !!flags.wait,
     json: !!flags.json,

@@ -14,6 +14,10 @@ export function registerSweepCommands(program: Command): void {
     )
     .option("--json", "machine-readable output (with --wait: JSON-line events on stderr)")
     .option("--dry-run", "print the expanded trials and exit; starts nothing")
+    .option(
+      "--retrain",
+      "train every trial of the spec again, even those another sweep already finished",
+    )
     .addOption(new Option("--history-limit <events>").hideHelp().argParser(Number))
     .action(async (file: string, flags: RunFlags, cmd: Command) =>
       (await actions()).runCommand(file, flags, cmd),

@@ -93,24 +93,32 @@ describe("artefacts through a foreign S3 client", () => {
 
   afterAll(async () => {
     await store.remove(await store.list(`sweeps/interop-atomic-${RUN}/`));
+    await store.remove(await store.list(trialKeys(`t-interop-${RUN}`).root));
   });
 
   it("lists the sweep's objects as our store does", async () => {
     const keys = await listed(sweepKeys(sweepId).root);
     expect(keys).toEqual(await store.list(sweepKeys(sweepId).root));
-    const t = trialKeys(sweepId, trial.trialId);
+    const t = trialKeys(trial.trialId);
     const k = sweepKeys(sweepId);
-    for (const key of [k.spec, k.summary, k.leaderboard, k.report, t.curves, t.curvesCsv]) {
+    for (const key of [k.spec, k.summary, k.leaderboard, k.report, k.trialRef(trial.trialId)]) {
       expect(keys).toContain(key);
     }
+    const trialObjects = await listed(t.root);
+    expect(trialObjects).toEqual(await store.list(t.root));
+    for (const key of [t.curves, t.curvesCsv, t.owner]) expect(trialObjects).toContain(key);
   });
 
   it("reads every object, curves to report, byte for byte as our store does", async () => {
-    const root = sweepKeys(sweepId).root;
-    const copies = await download(root);
-    expect([...copies.keys()].sort()).toEqual(await store.list(root));
+    const roots = [sweepKeys(sweepId).root, trialKeys(trial.trialId).root];
+    const copies = new Map<string, Buffer>();
+    for (const root of roots) {
+      const some = await download(root);
+      expect([...some.keys()].sort()).toEqual(await store.list(root));
+      for (const [key, bytes] of some) copies.set(key, bytes);
+    }
     for (const [key, bytes] of copies) expect(bytes.equals(await store.getBytes(key))).toBe(true);
-    const curves = JSON.parse(copies.get(trialKeys(sweepId, trial.trialId).curves)!.toString());
+    const curves = JSON.parse(copies.get(trialKeys(trial.trialId).curves)!.toString());
     expect((curves as TrialArtifact).records.map((r) => r.epoch)).toEqual([1, 2, 3, 4, 5]);
     const head = await aws([
       "s3api",
@@ -126,12 +134,13 @@ describe("artefacts through a foreign S3 client", () => {
   });
 
   it("writing a trial twice leaves one object per key, with the new content", async () => {
-    const copy = { ...trial, sweepId: `interop-atomic-${RUN}` };
+    // A trial of its own: the sweep's trial is final and shared by id.
+    const copy = { ...trial, sweepId: `interop-atomic-${RUN}`, trialId: `t-interop-${RUN}` };
     // A partial (cancelled) result may be replaced; a finished one is final.
     await writeTrial(store, { ...copy, status: "cancelled" });
     await writeTrial(store, { ...copy, durationSeconds: 1234.5 });
     await writeTrial(store, { ...copy, durationSeconds: 1 });
-    const keys = trialKeys(copy.sweepId, copy.trialId);
+    const keys = trialKeys(copy.trialId);
     const copies = await download(keys.root);
     expect([...copies.keys()].sort()).toEqual([keys.curvesCsv, keys.curves]);
     const read = JSON.parse(copies.get(keys.curves)!.toString("utf8")) as TrialArtifact;

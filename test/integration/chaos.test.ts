@@ -249,9 +249,7 @@ describe(`chaos (HYPERSWEEP_CHAOS_SEED=${SEED})`, () => {
         // log is built from heartbeats and misses attempts whose heartbeats never reached Temporal.)
         const attempts = [...(a.attemptLog ?? [])].sort((x, y) => x.attempt - y.attempt);
         expect(attempts.at(-1)?.reachedEpoch).toBe(EPOCHS);
-        const kept = (await s3.list(trialKeys(sweepId, a.trialId).checkpointsPrefix)).map(
-          checkpointEpoch,
-        );
+        const kept = (await s3.list(trialKeys(a.trialId).checkpointsPrefix)).map(checkpointEpoch);
         expect(kept.every((e) => e !== undefined && e <= EPOCHS)).toBe(true);
         // The owner keeps two; each superseded attempt may have slipped in one more (the same
         // state as the owner's at that epoch: training is deterministic).

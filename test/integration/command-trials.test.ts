@@ -155,7 +155,7 @@ describe("command trials on the real stack", () => {
     await new Promise((r) => worker.once("exit", r));
     startWorker(`c-${RUN}`);
     const store = new ArtifactStore(config.s3);
-    const left = (await store.list(trialKeys(sweepId, victim.trialId!).checkpointsPrefix))
+    const left = (await store.list(trialKeys(victim.trialId!).checkpointsPrefix))
       .map(checkpointEpoch)
       .filter((e): e is number => e !== undefined);
     const newest = Math.max(...left);

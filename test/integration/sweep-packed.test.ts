@@ -67,7 +67,7 @@ describe("packed sweeps (execution.pack) under faults", () => {
     await new Promise((r) => victim.once("exit", r));
     const newest = new Map<string, number>();
     for (const t of trials) {
-      const left = (await store.list(trialKeys(sweepId, t.trialId).checkpointsPrefix))
+      const left = (await store.list(trialKeys(t.trialId).checkpointsPrefix))
         .map(checkpointEpoch)
         .filter((e): e is number => e !== undefined);
       newest.set(t.trialId, Math.max(...left));

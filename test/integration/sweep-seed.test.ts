@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { expandTrials, type SweepSpec, withSeeds } from "../../spec";
+import { trialKeys } from "../../storage/keys";
 import { readAllTrials } from "../../storage/trials";
 import {
   prepare,
@@ -50,7 +51,7 @@ describe("seed experiments on the real stack", () => {
         expect(t.records.map((r) => r.epoch)).toEqual(
           Array.from({ length: expected ?? 0 }, (_, k) => k + 1),
         );
-        expect(await store.exists(`sweeps/${ids[i]}/trials/${t.trialId}/curves.csv`)).toBe(true);
+        expect(await store.exists(trialKeys(t.trialId).curvesCsv)).toBe(true);
       }
     }
     // Re-running a finished sweep trains nothing: every trial is reused from the bucket.

@@ -45,7 +45,7 @@ describe("a training worker killed with SIGKILL mid-trial", () => {
     env.workers[0]!.kill("SIGKILL");
     await new Promise((r) => env.workers[0]!.once("exit", r));
     // The newest checkpoint the dead attempt left behind: the retry must resume from exactly it.
-    const left = (await store.list(trialKeys(sweepId, victim.trialId!).checkpointsPrefix))
+    const left = (await store.list(trialKeys(victim.trialId!).checkpointsPrefix))
       .map(checkpointEpoch)
       .filter((e): e is number => e !== undefined);
     const newest = Math.max(...left);
@@ -71,7 +71,7 @@ describe("a training worker killed with SIGKILL mid-trial", () => {
     expect(killed!.reachedEpoch - newest).toBeLessThanOrEqual(EVERY);
     // Old checkpoints are pruned: at most two remain per trial.
     for (const a of artefacts) {
-      const kept = (await store.list(trialKeys(sweepId, a.trialId).checkpointsPrefix)).filter(
+      const kept = (await store.list(trialKeys(a.trialId).checkpointsPrefix)).filter(
         (k) => checkpointEpoch(k) !== undefined,
       );
       expect(kept.length).toBeLessThanOrEqual(2);

@@ -88,9 +88,9 @@ async function staleAttemptWakesAfterRetry(
   trialId: string,
   frozenFile: "curves.json" | "curves.csv",
 ) {
-  const keys = trialKeys(SWEEP, trialId);
+  const keys = trialKeys(trialId);
   const frozen = new FreezableStore(config.s3);
-  const stale = await TrialLease.claim(frozen, SWEEP, trialId, holder(trialId, 1));
+  const stale = await TrialLease.claim(frozen, trialId, holder(trialId, 1));
   frozen.freezeBefore(frozenFile === "curves.json" ? keys.curves : keys.curvesCsv);
   const staleWrite = writeTrial(frozen, artifact(trialId, "cancelled", 3), stale).then(
     (stored) => ({ stored }),
@@ -98,7 +98,7 @@ async function staleAttemptWakesAfterRetry(
   );
   await frozen.reached;
 
-  const fresh = await TrialLease.claim(store, SWEEP, trialId, holder(trialId, 2));
+  const fresh = await TrialLease.claim(store, trialId, holder(trialId, 2));
   const finished = artifact(trialId, "completed", 8);
   await writeTrial(store, finished, fresh);
 
@@ -107,7 +107,7 @@ async function staleAttemptWakesAfterRetry(
   // It finishes quietly (its write lost) or stops as superseded; nothing else goes wrong.
   if ("error" in woke) expect(woke.error).toBeInstanceOf(AttemptSupersededError);
 
-  const stored = await readTrial(store, SWEEP, trialId);
+  const stored = await readTrial(store, trialId);
   expect(stored?.status).toBe("completed");
   expect(stored?.records).toEqual(finished.records);
   expect(stored?.fencingToken).toBe(fresh.token);
@@ -126,7 +126,7 @@ describe("trial commit fencing on MinIO", () => {
 
   it("a writer that died between commit and CSV has its CSV written by the next writer", async () => {
     const trialId = `t-late-${RUN}`;
-    const keys = trialKeys(SWEEP, trialId);
+    const keys = trialKeys(trialId);
     const finished = artifact(trialId, "completed", 5);
     finished.records[2]!.valLoss = Number.POSITIVE_INFINITY;
     await writeTrial(store, finished);

@@ -6,6 +6,7 @@ import {
   AttemptSupersededError,
   type LeaseHolder,
   type OwnerRecord,
+  TrialBusyError,
   TrialLease,
 } from "../../storage/lease";
 import { type ArtifactStore, PreconditionFailedError } from "../../storage/store";
@@ -92,38 +93,55 @@ describe("fenced trial writes", () => {
     );
     expect(await store.tryGetVersionedJson(key)).toEqual({ value: { v: 3 }, etag: second });
 
-    // Concurrent claims by different runs: every claim gets its own token, none is lost.
-    const racers = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        TrialLease.claim(store, sweepId, "race", holder(1, `run-${i}`)),
-      ),
+    // Concurrent claims by different runs (sweeps sharing a trial): exactly one wins, the others
+    // find it busy; released, the next claim takes it with the next token.
+    const racers = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => TrialLease.claim(store, "race", holder(1, `run-${i}`))),
     );
-    expect(racers.map((l) => l.token).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+    const won = racers.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    expect(won.map((l) => l.token)).toEqual([1]);
+    for (const r of racers.filter((r) => r.status === "rejected")) {
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TrialBusyError);
+    }
+    expect(await won[0]!.release()).toBe(true);
+    // A claim not renewed within its TTL (its process died) is taken over by another sweep.
+    const dead = await TrialLease.claim(store, "expiring", holder(1, "run-dead"), {
+      ttlSeconds: 1,
+    });
+    await expect(TrialLease.claim(store, "expiring", holder(1, "run-live"))).rejects.toThrow(
+      TrialBusyError,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const taker = await TrialLease.claim(store, "expiring", holder(1, "run-live"));
+    expect(taker.token).toBe(dead.token + 1);
+    await expect(dead.check()).rejects.toThrow(AttemptSupersededError);
+    expect(await dead.renew()).toBe(false);
+    expect((await TrialLease.claim(store, "race", holder(1, "run-next"))).token).toBe(2);
 
-    const old = await TrialLease.claim(store, sweepId, "t", holder(1));
-    const current = await TrialLease.claim(store, sweepId, "t", holder(2));
+    const old = await TrialLease.claim(store, "t", holder(1));
+    const current = await TrialLease.claim(store, "t", holder(2));
     expect(current.token).toBe(old.token + 1);
     await expect(old.check()).rejects.toThrow(AttemptSupersededError);
     // The stale attempt cannot take the trial back, nor write a checkpoint or a result.
-    await expect(TrialLease.claim(store, sweepId, "t", holder(1))).rejects.toThrow(
-      AttemptSupersededError,
-    );
+    await expect(TrialLease.claim(store, "t", holder(1))).rejects.toThrow(AttemptSupersededError);
     await expect(saveCheckpoint(store, old, 10, new Uint8Array([1, 2, 3]))).rejects.toThrow(
       AttemptSupersededError,
     );
     await expect(writeTrial(store, artifactOf(sweepId, "t", "cancelled"), old)).rejects.toThrow(
       AttemptSupersededError,
     );
-    expect(await store.list(trialKeys(sweepId, "t").root)).toEqual([trialKeys(sweepId, "t").owner]);
+    expect(await store.list(trialKeys("t").root)).toEqual([trialKeys("t").owner]);
 
-    // The owner commits; a later claim (another sweep run) cannot replace the finished result.
+    // The owner commits and lets go; a later claim (another sweep) cannot replace the result.
     const done = await writeTrial(store, artifactOf(sweepId, "t", "completed"), current);
     expect(done.fencingToken).toBe(current.token);
-    const later = await TrialLease.claim(store, sweepId, "t", holder(1, "run-2"));
+    await expect(TrialLease.claim(store, "t", holder(1, "run-2"))).rejects.toThrow(TrialBusyError);
+    expect(await current.release()).toBe(true);
+    const later = await TrialLease.claim(store, "t", holder(1, "run-2"));
     const kept = await writeTrial(store, artifactOf(sweepId, "t", "cancelled"), later);
     expect(kept.status).toBe("completed");
-    expect((await readTrial(store, sweepId, "t"))?.fencingToken).toBe(current.token);
-    const owner = await store.getJson<OwnerRecord>(trialKeys(sweepId, "t").owner);
+    expect((await readTrial(store, "t"))?.fencingToken).toBe(current.token);
+    const owner = await store.getJson<OwnerRecord>(trialKeys("t").owner);
     expect(owner.token).toBe(later.token);
   });
 
@@ -160,7 +178,7 @@ describe("fenced trial writes", () => {
     const ids = expandTrials(spec).map((t) => t.trialId);
     expect(result.counts).toEqual({ completed: ids.length, diverged: 0, failed: 0, cancelled: 0 });
     const trialId = victim.trialId!;
-    const before = await snapshot(store, trialKeys(sweepId, trialId).root);
+    const before = await snapshot(store, trialKeys(trialId).root);
     const summaryBefore = await store.etagOf(sweepKeys(sweepId).summary);
 
     // The zombie wakes up, finds it no longer owns the trial and stops without writing.
@@ -169,26 +187,24 @@ describe("fenced trial writes", () => {
         ? true
         : undefined,
     );
-    expect(await snapshot(store, trialKeys(sweepId, trialId).root)).toEqual(before);
+    expect(await snapshot(store, trialKeys(trialId).root)).toEqual(before);
     expect(await store.etagOf(sweepKeys(sweepId).summary)).toBe(summaryBefore);
 
-    const stored = (await readTrial(store, sweepId, trialId))!;
+    const stored = (await readTrial(store, trialId))!;
     const epochs = Array.from({ length: EPOCHS }, (_, i) => i + 1);
     expect(stored.status).toBe("completed");
     expect(stored.records.map((r) => r.epoch)).toEqual(epochs);
     expect(stored.attempts).toBeGreaterThan(victim.attempt);
-    const owner = await store.getJson<OwnerRecord>(trialKeys(sweepId, trialId).owner);
+    const owner = await store.getJson<OwnerRecord>(trialKeys(trialId).owner);
     expect(owner.holder.attempt).toBe(stored.attempts);
     expect(stored.fencingToken).toBe(owner.token);
     // The newest checkpoint is the finished attempt's last one, holding the same epochs.
-    const newest = (await latestCheckpoint(store, sweepId, trialId))!;
+    const newest = (await latestCheckpoint(store, trialId))!;
     expect(newest.epoch).toBe(EPOCHS);
     const restored = decodeCheckpoint(newest.bytes).records;
     expect(restored.map((r) => r.epoch)).toEqual(epochs);
     expect(restored.map((r) => r.valLoss)).toEqual(stored.records.map((r) => r.valLoss));
-    const kept = (await store.list(trialKeys(sweepId, trialId).checkpointsPrefix)).map(
-      checkpointEpoch,
-    );
+    const kept = (await store.list(trialKeys(trialId).checkpointsPrefix)).map(checkpointEpoch);
     expect(kept.every((e) => e !== undefined && e <= EPOCHS)).toBe(true);
 
     // Summary and leaderboard agree with the stored trials, line by line.

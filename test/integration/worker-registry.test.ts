@@ -8,6 +8,7 @@ import type { WorkerEntry } from "../../workers/registry";
 import {
   BIN,
   RUN,
+  STACK_BUCKET,
   spawnWorker,
   stopChild,
   testConfig,
@@ -23,7 +24,9 @@ const machine = mkdtempSync(join(tmpdir(), "hypersweep-machine-"));
 afterAll(() => rmSync(machine, { recursive: true, force: true }));
 
 async function liveWorkers(): Promise<WorkerEntry[]> {
-  const { stdout } = await run(process.execPath, [BIN, "workers", "--json"]);
+  const { stdout } = await run(process.execPath, [BIN, "workers", "--json"], {
+    env: { ...process.env, HYPERSWEEP_BUCKET: STACK_BUCKET },
+  });
   return JSON.parse(stdout) as WorkerEntry[];
 }
 
@@ -45,6 +48,8 @@ describe("worker registry in the bucket", () => {
     const w = spawnWorker(testWorkerArgv(pool, ["--no-sweeps"]), {
       ...process.env,
       HYPERSWEEP_STATE_DIR: machine,
+      // The registry the stack's discovery server reads.
+      HYPERSWEEP_BUCKET: STACK_BUCKET,
       HYPERSWEEP_PROMETHEUS_SD_DIR: join(machine, "targets"),
       HYPERSWEEP_S3_ACCESS_KEY: keys.access,
       HYPERSWEEP_S3_SECRET_KEY: keys.secret,

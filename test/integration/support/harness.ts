@@ -69,12 +69,25 @@ export function bmiSpec(
   };
 }
 
-/** A run-unique suffix, so reruns against a kept test stack never reuse earlier trials. */
+/** A run-unique suffix for sweep names and pools. */
 export const RUN = Date.now().toString(36);
+
+/** The stack's own bucket: its discovery server serves the worker registry kept there. */
+export const STACK_BUCKET = process.env.HYPERSWEEP_BUCKET ?? "hypersweep";
+
+/**
+ * Trials are shared by id across sweeps (storage/keys.ts), so each test file works in a bucket
+ * of its own: neither a rerun against a kept test stack nor another test file training the same
+ * settings can hand it trials it expects to train. Workers and CLI commands the file spawns
+ * inherit it through the environment.
+ */
+process.env.HYPERSWEEP_BUCKET = `hypersweep-test-${RUN}-${randomBytes(2).toString("hex")}`;
 
 export function testConfig(): HypersweepConfig {
   return loadConfig(process.env);
 }
+
+await new ArtifactStore(testConfig().s3).ensureBucket();
 
 /** A seed spec with overrides (deep-merged one level), revalidated. */
 export async function seedSpec(

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   countTrials,
   expandTrials,
+  lineageIdOf,
   OPTIMIZER_DEFAULTS,
   parseSpec,
   type SweepSpec,
@@ -161,6 +162,21 @@ describe("trial and sweep ids", () => {
 
   it("trialIdOf recomputes the id from the config alone", () => {
     for (const trial of expandTrials(spec())) expect(trialIdOf(trial.config)).toBe(trial.trialId);
+  });
+
+  it("lineages join trials that differ only in epochs, and nothing else", () => {
+    const withEpochs = (epochs: number) =>
+      expandTrials(
+        spec((r) => {
+          r.training.epochs = epochs;
+        }),
+      );
+    const [short, long] = [withEpochs(5), withEpochs(50)];
+    const lineages = short.map((t) => lineageIdOf(t.config));
+    expect(long.map((t) => lineageIdOf(t.config))).toEqual(lineages);
+    expect(long.map((t) => t.trialId)).not.toEqual(short.map((t) => t.trialId));
+    expect(new Set(lineages).size).toBe(lineages.length);
+    for (const id of lineages) expect(id).toMatch(/^l-[0-9a-f]{16}$/);
   });
 
   it("do not change with settings that do not change results", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TrialArtifact } from "../../../storage/artifacts";
-import { checkpointEpoch, sweepKeys, trialKeys } from "../../../storage/keys";
+import { checkpointEpoch, legacyTrialKeys, sweepKeys, trialKeys } from "../../../storage/keys";
 import {
   buildSummary,
   leaderboardCsv,
@@ -113,18 +113,22 @@ describe("summary", () => {
 });
 
 describe("object layout", () => {
-  it("derives every key from sweep and trial ids", () => {
+  it("derives every key from sweep and trial ids, trials apart from any sweep", () => {
     expect(sweepKeys("s-1").summary).toBe("sweeps/s-1/summary.json");
-    const t = trialKeys("s-1", "t-0123");
-    expect(t.curves).toBe("sweeps/s-1/trials/t-0123/curves.json");
-    expect(t.checkpoint(7)).toBe("sweeps/s-1/trials/t-0123/checkpoints/epoch-000007.ckpt");
+    expect(sweepKeys("s-1").trialRef("t-0123")).toBe("sweeps/s-1/trials/t-0123.json");
+    const t = trialKeys("t-0123");
+    expect(t.curves).toBe("trials/t-0123/curves.json");
+    expect(t.owner).toBe("trials/t-0123/owner.json");
+    expect(t.checkpoint(7)).toBe("trials/t-0123/checkpoints/epoch-000007.ckpt");
     expect(checkpointEpoch(t.checkpoint(120))).toBe(120);
-    expect(checkpointEpoch("sweeps/s-1/trials/t/curves.json")).toBeUndefined();
+    expect(checkpointEpoch("trials/t/curves.json")).toBeUndefined();
+    expect(legacyTrialKeys("s-1", "t-0123").curves).toBe("sweeps/s-1/trials/t-0123/curves.json");
   });
 
   it("rejects ids that could escape their prefix", () => {
     expect(() => sweepKeys("../x")).toThrow(/invalid sweep id/);
-    expect(() => trialKeys("s", "a/b")).toThrow(/invalid trial id/);
+    expect(() => trialKeys("a/b")).toThrow(/invalid trial id/);
+    expect(() => sweepKeys("s").trialRef("..")).toThrow(/invalid trial id/);
   });
 });
 
