@@ -3,15 +3,16 @@
  * settings in the environment): the ASHA example (`examples/search/asha-mlp-grid.yaml`) runs
  * first, then the same grid without early stopping. Prints each sweep's trials, stopped trials,
  * epochs trained and wall time, both best trials, the seed spread of the grid's best
- * configuration, and whether ASHA's best is within it. The ASHA sweep runs first: with trials
- * reused across sweeps, a grid run first would hand ASHA finished trials.
+ * configuration, and whether ASHA's best is within it. Trials are reused across sweeps by id,
+ * so the grid's trials (ASHA's, trained further) are forgotten first (`retrainTrials`, as
+ * `run --retrain`): the grid trains every trial from epoch 0 and its epochs and time are its own.
  * Run: `npm run -s bench:search [-- --workers 2 --backend auto]`.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { resolveDataset, SweepClient, uploadDataset } from "../../client";
+import { resolveDataset, retrainTrials, SweepClient, uploadDataset } from "../../client";
 import { loadConfig } from "../../config";
 import { parseSpec, type SweepSpec } from "../../spec";
 import { loadSpecFile } from "../../spec/file";
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
   const client = await SweepClient.connect(config);
   try {
     const a = await sweep(client, prepared[0]!);
+    await retrainTrials(store, prepared[1]!);
     const g = await sweep(client, prepared[1]!);
     const bestA = a.summary.leaderboard[0];
     const bestG = g.summary.leaderboard[0];
