@@ -1,4 +1,5 @@
 import type { Client } from "@temporalio/client";
+import { trialIdOfActivity } from "../workflows/activity-ids";
 import type { SweepProgress, SweepResult } from "../workflows/definitions";
 
 /** Epoch and attempt of a running trial, read from its activity's last heartbeat. */
@@ -57,7 +58,9 @@ export function runningTrials(
   });
   if (Array.isArray(details?.trials)) return details.trials.map(named);
   const packSize = /^pack-.+-(\d+)$/.exec(activity.activityId ?? "")?.[1];
-  // Before the first heartbeat a trial is unnamed (a solo activity's id is not its trial id).
   if (!details && packSize) return Array.from({ length: Number(packSize) }, () => named(undefined));
-  return [named(details)];
+  // Before the first heartbeat only the activity id names a solo trial (sweeps started by older
+  // code used sequence numbers: such a trial stays unnamed until it heartbeats).
+  const trialId = details?.trialId ?? trialIdOfActivity(activity.activityId);
+  return [named(trialId === undefined ? details : { ...details, trialId })];
 }

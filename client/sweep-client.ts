@@ -19,20 +19,27 @@ import {
   type SweepResult,
   setMaxParallelUpdate,
 } from "../workflows/definitions";
+import { initialSearchAttributes, registerCommands } from "../workflows/search-attributes";
 import type { sweepWorkflow } from "../workflows/sweep";
 import { connectClient } from "./connection";
-import { listSweeps, pickSweep, type SweepListing, type SweepMemo } from "./list";
+import { type ListFilter, listSweeps, pickSweep, type SweepListing, type SweepMemo } from "./list";
 import { runningTrials, type SweepStatus, stateName } from "./status";
 import { type SweepEvent, type WatchOptions, watchSweep } from "./watch";
 
 /** `TASK_QUEUE_TYPE_ACTIVITY`: training trials are activities on the pool's queue. */
 const TASK_QUEUE_TYPE_ACTIVITY = 2;
 function memoOf(spec: SweepSpec): SweepMemo {
-  return {
-    name: spec.name,
-    pool: spec.execution.pool,
-    totalTrials: expandTrials(spec).length,
-  };
+  return { name: spec.name, pool: spec.execution.pool, totalTrials: expandTrials(spec).length };
+}
+
+/** Temporal's INVALID_ARGUMENT "no mapping defined for search attribute …". */
+function isUnregisteredSearchAttribute(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: number; details?: string } })?.cause;
+  return cause?.code === 3 && /search attribute/i.test(cause.details ?? "");
+}
+
+function unregisteredWarning(namespace: string): string {
+  return `warning: namespace ${namespace} has no hypersweep search attributes, so sweeps start with a memo only (no filtering by name, state or best in \`hypersweep list\` or the Web UI); register them once with: ${registerCommands(namespace).join(" && ")}`;
 }
 
 /** A control message to a running sweep. */
@@ -58,6 +65,9 @@ export function checkMaxParallel(value: number): void {
  * await sweeps.close();
  */
 export class SweepClient {
+  /** Whether the namespace has the search attributes (learnt by the first start). */
+  #searchAttributes: boolean | undefined;
+
   private constructor(
     readonly client: Client,
     private readonly connection: Connection,
@@ -92,29 +102,55 @@ export class SweepClient {
   async start(
     spec: SweepSpec,
     opts: { sweepId?: string; historyLimit?: number } = {},
-  ): Promise<{ sweepId: string; started: boolean }> {
+  ): Promise<{ sweepId: string; started: boolean; warning?: string }> {
     const sweepId = opts.sweepId ?? sweepIdFor(spec);
-    const historyLimit = opts.historyLimit;
+    const memo = memoOf(spec);
+    const input = {
+      sweepId,
+      spec,
+      ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
+    };
+    const options = { taskQueue: SWEEP_TASK_QUEUE, workflowId: sweepId, memo: { ...memo } };
+    const run = async (withAttributes: boolean) => {
+      try {
+        await this.client.workflow.start<typeof sweepWorkflow>("sweepWorkflow", {
+          ...options,
+          args: [withAttributes ? { ...input, searchAttributes: true } : input],
+          ...(withAttributes
+            ? {
+                typedSearchAttributes: initialSearchAttributes({
+                  ...memo,
+                  total: memo.totalTrials,
+                }),
+              }
+            : {}),
+        });
+        return { sweepId, started: true };
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError)
+          return { sweepId, started: false };
+        throw error;
+      }
+    };
+    if (this.#searchAttributes === false) return run(false);
     try {
-      await this.client.workflow.start<typeof sweepWorkflow>("sweepWorkflow", {
-        taskQueue: SWEEP_TASK_QUEUE,
-        workflowId: sweepId,
-        args: [{ sweepId, spec, ...(historyLimit ? { historyLimit } : {}) }],
-        memo: { ...memoOf(spec) },
-      });
-      return { sweepId, started: true };
+      const started = await run(true);
+      this.#searchAttributes = true;
+      return started;
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return { sweepId, started: false };
-      throw error;
+      if (!isUnregisteredSearchAttribute(error)) throw error;
+      this.#searchAttributes = false;
+      return { ...(await run(false)), warning: unregisteredWarning(this.client.options.namespace) };
     }
   }
 
   /**
-   * Sweep workflows, newest first, with the name, pool and trial count `start` put in the memo.
-   * @example for (const s of await sweeps.list()) console.log(s.name, s.state);
+   * Sweep workflows, newest first, with the name, pool and trial count `start` put in the memo;
+   * `filter` narrows them by search attributes (a visibility query).
+   * @example for (const s of await sweeps.list(50, { state: "paused" })) console.log(s.name);
    */
-  list(limit?: number): Promise<SweepListing[]> {
-    return listSweeps(this.client, limit);
+  list(limit?: number, filter: ListFilter = {}): Promise<SweepListing[]> {
+    return listSweeps(this.client, limit, filter);
   }
 
   /**

@@ -30,6 +30,8 @@ export interface SweepWorkflowInput {
   historyLimit?: number;
   /** Carried across continue-as-new; absent on the first run. */
   state?: SweepState;
+  /** The client set the sweep's search attributes at start: keep them current. */
+  searchAttributes?: boolean;
 }
 
 export interface StatusCounts {

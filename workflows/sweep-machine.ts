@@ -23,6 +23,7 @@ import {
   stopperFor,
 } from "./early-stopping";
 import { packIdOf } from "./pack-plan";
+import type { VisibleSweep } from "./search-attributes";
 import {
   checkMaxParallel,
   DEFAULT_HISTORY_LIMIT,
@@ -388,6 +389,21 @@ export class SweepMachine {
     return finished === total
       ? undefined
       : `sweep bookkeeping mismatch: ${finished} of ${total} trials accounted for`;
+  }
+
+  /** What visibility shows (search attributes); `final` once the sweep has settled. */
+  visible(final = false): VisibleSweep {
+    const { state } = this;
+    const running = state.cancelled ? "cancelling" : state.paused ? "paused" : "running";
+    // A sweep past its maxFailedTrials budget fails after its summary.
+    const settled = this.budgetFailure() === undefined ? "completed" : "failed";
+    const finalState = state.cancelled ? "cancelled" : settled;
+    const best = state.best?.objective;
+    return {
+      state: final ? finalState : running,
+      done: finishedCount(state.counts),
+      ...(best === undefined ? {} : { best }),
+    };
   }
 
   progress(historyLength: number): SweepProgress {

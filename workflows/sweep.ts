@@ -11,10 +11,12 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from "@temporalio/workflow";
 import { expandTrials } from "../spec";
 import type { TrialSpec } from "../spec/types";
+import { ActivityIds } from "./activity-ids";
 import {
   cancelSweepSignal,
   NON_RETRYABLE_ERRORS,
@@ -31,10 +33,12 @@ import {
   setMaxParallelSignal,
   setMaxParallelUpdate,
   type TrainingActivities,
+  type TrainTrialInput,
   type TrialFailureDetails,
   type TrialOutcome,
 } from "./definitions";
 import { autoPackSize, packGroupOf } from "./pack-plan";
+import { changedSearchAttributes, type VisibleSweep } from "./search-attributes";
 import { tpeSource } from "./search-source";
 import { type HistoryFacts, SweepMachine, type TrialFailure } from "./sweep-machine";
 import { initialState } from "./sweep-state";
@@ -64,8 +68,26 @@ function trainingOptions(input: SweepWorkflowInput): ActivityOptions {
   };
 }
 
+/**
+ * The training activities, each call under an id naming its trial (`trial-<trialId>`; an
+ * early-stopping segment `rung-<trialId>-r<untilEpoch>`, its stop `…-stop`; see activity-ids.ts). Patched: sweeps started by older code keep Temporal's sequence numbers.
+ */
 function trainingActivities(input: SweepWorkflowInput) {
-  return proxyActivities<TrainingActivities>(trainingOptions(input));
+  const options = trainingOptions(input);
+  const plain = proxyActivities<TrainingActivities>(options);
+  const keyed = patched("trial-activity-ids") ? new ActivityIds() : undefined;
+  return {
+    trainTrial(trainInput: TrainTrialInput) {
+      if (!keyed) return plain.trainTrial(trainInput);
+      const { trialId } = trainInput.trial;
+      // An early-stopping segment is a rung (keyed by the epoch it trains to); its stop, too.
+      const activityId =
+        trainInput.untilEpoch === undefined
+          ? keyed.next("trial", trialId)
+          : keyed.next("rung", `${trialId}-r${trainInput.untilEpoch}${trainInput.stop ? "-stop" : ""}`);
+      return proxyActivities<TrainingActivities>({ ...options, activityId }).trainTrial(trainInput);
+    },
+  };
 }
 
 /** The facts the machine needs from whatever `trainTrial` threw. */
@@ -104,11 +126,22 @@ async function packSizeOf(input: SweepWorkflowInput, state: SweepState): Promise
   return autoPackSize(input.spec, needsWorkers ? await bookkeeping.poolWorkers({ pool }) : []);
 }
 
-function installHandlers(machine: SweepMachine, scope: CancellationScope): void {
-  setHandler(pauseSweepSignal, () => machine.pause());
-  setHandler(resumeSweepSignal, () => machine.resume());
+function installHandlers(
+  machine: SweepMachine,
+  scope: CancellationScope,
+  changed: () => void,
+): void {
+  setHandler(pauseSweepSignal, () => {
+    machine.pause();
+    changed();
+  });
+  setHandler(resumeSweepSignal, () => {
+    machine.resume();
+    changed();
+  });
   setHandler(cancelSweepSignal, () => {
     if (machine.cancel()) scope.cancel();
+    changed();
   });
   setHandler(setMaxParallelSignal, (value) => machine.signalMaxParallel(value));
   // Patched: a sweep started by older code never had the update and keeps only the signal.
@@ -118,6 +151,27 @@ function installHandlers(machine: SweepMachine, scope: CancellationScope): void 
     });
   }
   setHandler(progressQuery, () => machine.progress(workflowInfo().historyLength));
+}
+
+/**
+ * Keeps the sweep's search attributes current (state, progress, best), upserting only what
+ * changed. Only when the client set them at start (the namespace has them registered: an
+ * upsert of an unregistered attribute would fail every workflow task). Patched: sweeps started
+ * by older code upsert nothing.
+ */
+function visibility(input: SweepWorkflowInput, machine: SweepMachine) {
+  if (input.searchAttributes !== true || !patched("sweep-search-attributes")) {
+    return { publish: (_final?: boolean) => undefined };
+  }
+  let shown: VisibleSweep = machine.visible();
+  return {
+    publish(final = false) {
+      const next = machine.visible(final);
+      const pairs = changedSearchAttributes(shown, next);
+      shown = next;
+      if (pairs.length > 0) upsertSearchAttributes(pairs);
+    },
+  };
 }
 
 function history(): HistoryFacts {
@@ -154,9 +208,11 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     now: () => Date.now(),
     search: false,
   });
-  const train = trainingActivities(input);
   const scope = new CancellationScope();
-  installHandlers(machine, scope);
+  // patched() markers replay in the order they were first called: new patches go after these.
+  installHandlers(machine, scope, () => shown.publish());
+  const train = trainingActivities(input);
+  const shown = visibility(input, machine);
   if (machine.firstRun) await bookkeeping.writeSweepSpec({ sweepId, spec });
 
   /**
@@ -188,6 +244,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
       outcome = failed.outcome;
     }
     machine.finish(outcome);
+    shown.publish();
   };
 
   const runPack = async (trials: TrialSpec[]): Promise<void> => {
@@ -215,6 +272,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
       await Promise.all(records.map((r) => bookkeeping.recordFailedTrial(r)));
     }
     machine.finishPack(outcomes);
+    shown.publish();
   };
 
   // patched() markers replay in the order they were first called: new patches go after these.
@@ -252,6 +310,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   await condition(() => machine.running.size === 0);
   machine.noteHistory(workflowInfo().historyLength);
   if (machine.continues) {
+    shown.publish();
     return continueAsNew<typeof sweepWorkflow>({ ...input, state: machine.carryOver() });
   }
   const mismatch = machine.settle();
@@ -265,6 +324,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     ...(budgetStop ? { budgetStop, started: machine.state.nextIndex } : {}),
     ...(search && spec.search?.method === "tpe" ? { sampled: true } : {}),
   });
+  shown.publish(true);
   const failure = machine.budgetFailure();
   if (failure !== undefined) {
     throw ApplicationFailure.create({

@@ -83,7 +83,8 @@ async function runSweeps(
     const hint = nativeBackendHint(await poolBackends(new ArtifactStore(config.s3), DEMO_POOL));
     if (hint) say(hint);
     for (const e of experiments) {
-      const { started: fresh } = await client.start(e.spec, { sweepId: e.sweepId });
+      const { started: fresh, warning } = await client.start(e.spec, { sweepId: e.sweepId });
+      if (warning) say(warning);
       say(`  ${fresh ? "started" : "following"} ${e.sweepId}`);
     }
     const sweeps = experiments.map((e) => ({ sweepId: e.sweepId, name: e.spec.name }));

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { SweepClient, SweepStatus } from "../../client";
-import type { SweepListing } from "../../client/list";
+import type { ListFilter, SweepListing } from "../../client/list";
 import { configFrom } from "../context";
 import { table } from "../format";
 import { print } from "../output";
@@ -29,8 +29,12 @@ function withProgress(s: SweepListing, status: SweepStatus | undefined): ListedS
   return { ...s, ...(s.totalTrials ? { total: s.totalTrials } : {}) };
 }
 
-async function listed(client: SweepClient, limit: number): Promise<ListedSweep[]> {
-  const sweeps = await client.list(limit);
+async function listed(
+  client: SweepClient,
+  limit: number,
+  filter: ListFilter,
+): Promise<ListedSweep[]> {
+  const sweeps = await client.list(limit, filter);
   return Promise.all(
     sweeps.map(async (s) => withProgress(s, await client.status(s.sweepId).catch(() => undefined))),
   );
@@ -52,8 +56,14 @@ export function listText(rows: ListedSweep[]): string {
   );
 }
 
-/** `list [--json] [--limit N]`. */
-export async function listCommand(flags: { json?: boolean; limit: number }, cmd: Command) {
-  const rows = await withClient(configFrom(cmd), (c) => listed(c, flags.limit));
+export interface ListFlags extends ListFilter {
+  json?: boolean;
+  limit: number;
+}
+
+/** `list [--json] [--limit N] [--name N] [--pool P] [--state S] [--where EXPR]`. */
+export async function listCommand(flags: ListFlags, cmd: Command) {
+  const { json: _json, limit, ...filter } = flags;
+  const rows = await withClient(configFrom(cmd), (c) => listed(c, limit, filter));
   print(!!flags.json, rows, () => listText(rows));
 }

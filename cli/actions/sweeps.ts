@@ -40,10 +40,11 @@ async function startSweep(
   opts: { wait: boolean; json: boolean; sweepId?: string; historyLimit?: number },
 ): Promise<{ sweepId: string; summary?: SweepSummary }> {
   return withClient(config, async (client) => {
-    const { sweepId, started } = await client.start(spec, {
+    const { sweepId, started, warning } = await client.start(spec, {
       ...(opts.sweepId ? { sweepId: opts.sweepId } : {}),
       ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
     });
+    if (warning) process.stderr.write(`${warning}\n`);
     if (!opts.json) {
       process.stderr.write(
         started

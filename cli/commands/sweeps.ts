@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import type { ListFlags } from "../actions/list";
 import type { RunFlags } from "../actions/sweeps";
 
 // Loaded when a command runs, so `--help` never loads Temporal, MinIO or TensorFlow.
@@ -28,7 +29,17 @@ export function registerSweepCommands(program: Command): void {
     .description("sweeps, newest first: name, id, state, progress, best, started")
     .option("--json", "machine-readable output")
     .option("--limit <n>", "at most this many sweeps", Number, 50)
-    .action(async (flags: { json?: boolean; limit: number }, cmd: Command) =>
+    .option("--name <name>", "only sweeps of this spec name")
+    .option("--pool <pool>", "only sweeps training on this pool")
+    .option(
+      "--state <state>",
+      "only sweeps in this state: running, paused, cancelling, completed, failed, cancelled, terminated, timed-out",
+    )
+    .option(
+      "--where <query>",
+      'and a Temporal visibility expression, e.g. "HypersweepBest < 0.5" (attributes: HypersweepName, HypersweepPool, HypersweepState, HypersweepBest, HypersweepDone, HypersweepTotal)',
+    )
+    .action(async (flags: ListFlags, cmd: Command) =>
       (await import("../actions/list")).listCommand(flags, cmd),
     );
 

@@ -8,6 +8,7 @@ import { ensureBucket, ensureStackCredentials } from "./minio-client";
 import { serviceDir } from "./process";
 import { renderPrometheusConfig } from "./prometheus-config";
 import { formatRelay, type RelaySpec } from "./relay";
+import { ensureSearchAttributes } from "./search-attributes";
 
 /** The `hypersweep` executable (the discovery server is one of its hidden commands). */
 const BIN = new URL("../../bin/hypersweep.js", import.meta.url).pathname;
@@ -114,19 +115,33 @@ const temporal: ServiceDefinition = {
     env: process.env,
   }),
   // Readiness is what clients need: a gRPC connection that can describe the namespace.
-  async probe(c) {
-    let connection: Connection | undefined;
-    try {
-      connection = await Connection.connect({ address: temporal.url(c), connectTimeout: 2_000 });
-      await connection.workflowService.describeNamespace({ namespace: c.temporal.namespace });
+  probe: (c) => withTemporal(c, async () => undefined),
+  // The sweep workflows' search attributes, on a new database and on one from an older stack.
+  async afterReady(c) {
+    const problem = await withTemporal(c, async (connection) => {
+      await ensureSearchAttributes(connection, c.temporal.namespace);
       return undefined;
-    } catch (error) {
-      return reason(error);
-    } finally {
-      await connection?.close().catch(() => undefined);
-    }
+    });
+    if (problem) throw new Error(`registering search attributes: ${problem}`);
   },
 };
+
+/** Runs `use` on a fresh connection to the local Temporal (namespace checked); never throws. */
+async function withTemporal(
+  c: HypersweepConfig,
+  use: (connection: Connection) => Promise<string | undefined>,
+): Promise<string | undefined> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address: temporal.url(c), connectTimeout: 2_000 });
+    await connection.workflowService.describeNamespace({ namespace: c.temporal.namespace });
+    return await use(connection);
+  } catch (error) {
+    return reason(error);
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
 
 const minio: ServiceDefinition = {
   name: "minio",
