@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import type { ListedSweep } from "../../cli/actions/list";
-import { BIN, testConfig } from "./support/harness";
+import { BIN, testConfig, waitFor } from "./support/harness";
 
 const run = promisify(execFile);
 
@@ -32,12 +32,20 @@ describe("demo: what the user watches", () => {
     // The training processes' own Temporal workers (activities only) say this at start.
     expect(await readFile(logPath, "utf8")).toMatch(/No workflows registered/);
 
-    const list = await run(process.execPath, [BIN, "list", "--json", "--limit", "200"], {
-      env: process.env,
-    });
-    const rows = JSON.parse(list.stdout) as ListedSweep[];
-    const mine = rows.filter((r) => started.includes(r.sweepId));
-    expect(mine.map((r) => r.state)).toEqual(["completed", "completed", "completed", "completed"]);
+    // Visibility is eventually consistent: a sweep that just closed may still list as running.
+    const mine = await waitFor(
+      "the demo's sweeps listed as completed",
+      async () => {
+        const list = await run(process.execPath, [BIN, "list", "--json", "--limit", "200"], {
+          env: process.env,
+        });
+        const rows = (JSON.parse(list.stdout) as ListedSweep[]).filter((r) =>
+          started.includes(r.sweepId),
+        );
+        return rows.length === 4 && rows.every((r) => r.state === "completed") ? rows : undefined;
+      },
+      60_000,
+    );
     for (const r of mine) {
       expect(r.done).toBe(r.total);
       expect(Number.isFinite(r.best?.objective)).toBe(true);
