@@ -18,7 +18,7 @@ describe("demo: what the user watches", () => {
     const out = await mkdtemp(join(tmpdir(), "hypersweep-demo-"));
     const demo = await run(
       process.execPath,
-      [BIN, "demo", "--epochs", "1", "--seeds", "1", "--workers", "1", "--fresh", "--out", out],
+      [BIN, "demo", "--epochs", "5", "--seeds", "1", "--workers", "1", "--fresh", "--out", out],
       { env: process.env, timeout: 540_000, maxBuffer: 1 << 26 },
     );
     const started = [...demo.stderr.matchAll(/^ {2}started (\S+)$/gm)].map((m) => m[1]);

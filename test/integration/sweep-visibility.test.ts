@@ -31,6 +31,8 @@ describe("sweeps in Temporal visibility: search attributes, activity ids", () =>
       checkpointEvery: 1,
       maxParallel: 1,
       momenta: [0, 0.5, 0.9],
+      // One activity per trial: the ids checked below are trial ids.
+      pack: 1,
     });
     const total = expandTrials(spec).length;
     // A low history limit: search attributes must survive continue-as-new.
