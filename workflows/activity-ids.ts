@@ -33,5 +33,4 @@ export function trialIdOfActivity(activityId: string | null | undefined): string
     activityId ?? "",
   );
   return match?.[1] ?? match?.[2];
-  return match?.[1];
 }

@@ -84,7 +84,10 @@ function trainingActivities(input: SweepWorkflowInput) {
       const activityId =
         trainInput.untilEpoch === undefined
           ? keyed.next("trial", trialId)
-          : keyed.next("rung", `${trialId}-r${trainInput.untilEpoch}${trainInput.stop ? "-stop" : ""}`);
+          : keyed.next(
+              "rung",
+              `${trialId}-r${trainInput.untilEpoch}${trainInput.stop ? "-stop" : ""}`,
+            );
       return proxyActivities<TrainingActivities>({ ...options, activityId }).trainTrial(trainInput);
     },
   };
