@@ -1,22 +1,29 @@
 import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { expandTrials } from "../../spec";
 import type { TrialArtifact } from "../../storage/artifacts";
 import { checkpointEpoch, trialKeys } from "../../storage/keys";
 import { readAllTrials } from "../../storage/trials";
+import { listLiveWorkers } from "../../workers/registry";
 import { packIdOf } from "../../workflows/pack-plan";
+import { testBackends } from "../fixtures/backends";
 import {
   BIN,
   pendingTrials,
   prepare,
   RUN,
   readSummary,
+  runCli,
   seedSpec,
   smallSweep,
   spawnTrainingWorker,
+  spawnWorker,
   startSweep,
   stopChild,
+  testWorkerArgv,
   useSweepEnvironment,
   waitFor,
 } from "./support/harness";
@@ -27,8 +34,12 @@ const execFileAsync = promisify(execFile);
 const MOMENTA = [0.1, 0.3, 0.5, 0.9];
 const epochs = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
-function expectEveryEpochOnce(artefacts: TrialArtifact[], n: number): void {
-  for (const a of artefacts) expect(a.records.map((r) => r.epoch)).toEqual(epochs(n));
+/** Every epoch once in each trial, and each trial trained in a pack of `size` (never solo). */
+function expectEveryEpochOnce(artefacts: TrialArtifact[], n: number, size: number): void {
+  for (const a of artefacts) {
+    expect(a.records.map((r) => r.epoch)).toEqual(epochs(n));
+    expect(a.packSize).toBe(size);
+  }
 }
 
 /** Packed variants of the worker-kill and cancel/retry tests: every trial once, every epoch once. */
@@ -86,7 +97,7 @@ describe("packed sweeps (execution.pack) under faults", () => {
     );
     const artefacts = await readAllTrials(store, sweepId);
     expect(artefacts).toHaveLength(trials.length);
-    expectEveryEpochOnce(artefacts, EPOCHS);
+    expectEveryEpochOnce(artefacts, EPOCHS, trials.length);
     for (const a of artefacts) {
       const killed = a.attemptLog?.find((l) => l.attempt === mid[0]!.attempt);
       const resumed = a.attemptLog?.find((l) => l.attempt === mid[0]!.attempt + 1);
@@ -134,7 +145,8 @@ describe("packed sweeps (execution.pack) under faults", () => {
       const result = await env.client.handle(sweepId).result();
       expect(result.counts.completed + result.counts.diverged).toBe(trials.length);
       const artefacts = await readAllTrials(store, sweepId);
-      expectEveryEpochOnce(artefacts, EPOCHS);
+      expect(artefacts).toHaveLength(trials.length);
+      expectEveryEpochOnce(artefacts, EPOCHS, trials.length);
       // Committed by the killed attempt: kept, never trained again by a later one.
       const killed = seen[0]!.attempt;
       const kept = artefacts.filter((a) => a.attempts === killed);
@@ -191,10 +203,59 @@ describe("packed sweeps (execution.pack) under faults", () => {
       const retried = JSON.parse(retry.stdout) as { counts: Record<string, number> };
       expect(retried.counts.completed).toBe(total);
       const done = await readAllTrials(store, sweepId);
-      expectEveryEpochOnce(done, EPOCHS);
+      expect(done).toHaveLength(total);
+      expectEveryEpochOnce(done, EPOCHS, total);
       for (const a of done) expect(a.resumedFromEpochs.length).toBeGreaterThanOrEqual(1);
     } finally {
       await stopChild(helper, "SIGKILL");
+    }
+  });
+
+  it("--backend auto takes native tensorflow where installed and trains a seed sweep packed; the report's cards say so", async () => {
+    // CI installs the backend and requires it (HYPERSWEEP_TEST_BACKENDS); elsewhere auto falls
+    // back to wasm, where MLP trials train solo.
+    const native = testBackends().includes("tensorflow");
+    const pool = `packed-auto-${RUN}`;
+    const worker = spawnWorker(testWorkerArgv(pool, ["--no-sweeps"], "auto"));
+    try {
+      await waitFor("the auto worker registered", async () =>
+        (await listLiveWorkers(store)).find((w) => w.pool === pool),
+      );
+      expect(worker.stderr()).toContain(`training backend ${native ? "tensorflow" : "wasm"}`);
+      const { spec: raw, dir } = await seedSpec("03-momentum.yaml", (s) => ({
+        ...s,
+        name: `pack-auto-${RUN}`,
+        training: { ...s.training, epochs: 20, checkpointEvery: 10 },
+        execution: { ...s.execution, pool, pack: "auto" },
+      }));
+      const spec = await prepare(config, raw, dir);
+      const trials = expandTrials(spec);
+      const sweepId = await startSweep(env.client, spec);
+      const result = await env.client.handle(sweepId).result();
+      expect(result.counts.completed).toBe(trials.length);
+      const artefacts = await readAllTrials(store, sweepId);
+      expect(artefacts).toHaveLength(trials.length);
+      // Momentum 0 trains without a momentum slot: two lock-step groups, each one pack.
+      const still = trials.filter((t) => !t.config.optimizer.momentum).length;
+      const sizes = [still, trials.length - still].sort((a, b) => a - b);
+      expect(sizes[0]).toBeGreaterThan(1);
+      for (const a of artefacts) {
+        expect(a.backend).toBe(native ? "tensorflow" : "wasm");
+        const mine = a.config.optimizer.momentum ? trials.length - still : still;
+        if (native) expect(a.packSize).toBe(mine);
+        else expect(a.packSize ?? 1).toBe(1);
+        expect(a.records.map((r) => r.epoch)).toEqual(epochs(20));
+      }
+      const out = resolve("test-output", `pack-auto-${RUN}`);
+      const report = await runCli(["report", sweepId, "--out", out]);
+      expect(report.code).toBe(0);
+      const html = await readFile(join(out, "index.html"), "utf8");
+      const card = (key: string) =>
+        new RegExp(`<span class="k">${key}</span><span class="v">([^<]*)<`).exec(html)?.[1];
+      expect(card("backend")).toBe(native ? "tensorflow" : "wasm");
+      expect(card("packing")).toBe(native ? `packs of ${sizes[0]}–${sizes[1]}` : "solo");
+    } finally {
+      await stopChild(worker.child, "SIGKILL");
     }
   });
 });

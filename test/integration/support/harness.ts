@@ -9,6 +9,7 @@ import { resolveInputs, SweepClient, uploadInputs } from "../../../client";
 import { type HypersweepConfig, loadConfig } from "../../../config";
 import { expandTrials, parseSpec, type SweepSpec } from "../../../spec";
 import { loadSpecFile } from "../../../spec/file";
+import type { BackendPreference } from "../../../spec/types";
 import type { SweepSummary } from "../../../storage/artifacts";
 import { sweepKeys } from "../../../storage/keys";
 import { ArtifactStore } from "../../../storage/store";
@@ -123,12 +124,16 @@ export function startSweepWorker(config: HypersweepConfig) {
   };
 }
 
-/** A worker's argv for tests: the pool's one argv builder, wasm, one process, free ports. */
-export function testWorkerArgv(pool: string, extra: string[] = []): string[] {
+/** A worker's argv for tests: the pool's one argv builder, wasm (unless told), one process, free ports. */
+export function testWorkerArgv(
+  pool: string,
+  extra: string[] = [],
+  backend: BackendPreference = "wasm",
+): string[] {
   return workerArgv(
     {
       pool,
-      backend: "wasm",
+      backend,
       concurrency: 1,
       slotsPerProcess: 1,
       metricsPort: 0,
