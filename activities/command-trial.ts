@@ -123,6 +123,15 @@ async function encode(work: WorkDir, path: string, epoch: number, records: Epoch
   return Buffer.from(JSON.stringify(ck));
 }
 
+/** Deletes the checkpoints named before `newest` (they are in the bucket) from the folder. */
+async function forgetOlder(work: WorkDir, saved: Set<string>, newest: string): Promise<void> {
+  for (const path of saved) {
+    if (path !== newest) await rm(checkpointPath(work, path), { recursive: true, force: true });
+  }
+  saved.clear();
+  saved.add(newest);
+}
+
 async function restore(work: WorkDir, ck: CommandCheckpoint): Promise<string> {
   const full = checkpointPath(work, ck.path);
   await unpackFolder(Buffer.from(ck.bundle, "base64"), ck.file ? dirname(full) : full);
@@ -256,6 +265,8 @@ export async function runCommandAttempt(
     const ck = stored ? decode(stored.bytes) : undefined;
     const resume = ck ? { epoch: ck.epoch, path: await restore(work, ck) } : undefined;
     const records: EpochRecord[] = ck ? [...ck.records] : [];
+    /** Checkpoints in the folder that are in the bucket too (the restored one, if any). */
+    const saved = new Set<string>(ck ? [ck.path] : []);
     const hb = heartbeatFor(trial.trialId, attempt, ck?.epoch);
     scope.beat.details = hb;
     const current = hb.attemptLog.at(-1)!;
@@ -290,6 +301,9 @@ export async function runCommandAttempt(
       },
       onCheckpoint: async (path, epoch) => {
         await saveCheckpoint(store, lease, epoch, await encode(work, path, epoch, records));
+        // Stored: the checkpoints named before this one are no longer needed. hypersweep deletes
+        // them, not the process (which cannot know when the copy is done).
+        await forgetOlder(work, saved, path);
         hb.checkpointEpoch = epoch;
         ctx.heartbeat(hb);
         deps.metrics?.checkpointWritten(labels);
