@@ -93,7 +93,8 @@ async function python() {
   }
   const sample = args["python-sample"];
   const t0 = performance.now();
-  const { stdout } = await exec(
+  // A failing Python side must not lose the hypersweep figure measured before it.
+  const run = await exec(
     py,
     [
       resolve("test/bench/seed_tutorial.py"),
@@ -102,7 +103,9 @@ async function python() {
       ...(sample ? ["--sample", sample] : []),
     ],
     { maxBuffer: 64 * 2 ** 20 },
-  );
+  ).catch((error: Error) => ({ error }));
+  if ("error" in run) return { failed: run.error.message.split("\n").slice(-3).join(" ") };
+  const { stdout } = run;
   const wall = (performance.now() - t0) / 1000;
   const parts = JSON.parse(stdout) as Record<string, { trials: number; wallS: number }>;
   const full: Record<string, number> = {

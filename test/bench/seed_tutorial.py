@@ -85,7 +85,7 @@ def main():
         "mlp-lr": lambda: keras(
             x,
             y,
-            [(lambda lr=lr: k.SGD(learning_rate=lr)) for lr in [1, 0.1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7]],
+            [(lambda lr=lr: k.SGD(learning_rate=lr)) for lr in [1.0, 0.1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7]],
             seeds,
             a.epochs,
             a.sample,
