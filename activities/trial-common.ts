@@ -10,6 +10,7 @@ import type { ArtifactStore } from "../storage/store";
 import {
   adoptLegacyTrial,
   isFinal,
+  isMarkedFresh,
   joinLineage,
   latestCheckpoint,
   lineageCheckpoint,
@@ -113,8 +114,8 @@ export async function findTrial(store: ArtifactStore, sweepId: string, trial: Tr
 /**
  * Where an attempt of a built-in trial starts: its own newest checkpoint; else, for a trial that
  * needs more epochs than another of its lineage (same settings but epochs) already trained, that
- * one's newest checkpoint at or below its epochs (or `upTo`); else nothing (epoch 0). Joins the
- * lineage first.
+ * one's newest checkpoint at or below its epochs (or `upTo`), unless the trial was forgotten for
+ * a retrain; else nothing (epoch 0). Joins the lineage first.
  */
 export async function startingPoint(store: ArtifactStore, trial: TrialSpec, upTo?: number) {
   const own = usable(await latestCheckpoint(store, trial.trialId));
@@ -122,6 +123,8 @@ export async function startingPoint(store: ArtifactStore, trial: TrialSpec, upTo
   const self = { trialId: trial.trialId, epochs: trial.config.epochs };
   await joinLineage(store, lineage, self);
   if (own) return own;
+  // Forgotten for a retrain (`run --retrain`): from epoch 0, not from a lineage's checkpoint.
+  if (await isMarkedFresh(store, trial.trialId)) return undefined;
   // An early-stopping segment (training to `upTo`) takes nothing past its own end.
   const limit = { ...self, epochs: Math.min(upTo ?? self.epochs, self.epochs) };
   const found = await lineageCheckpoint(

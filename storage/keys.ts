@@ -42,6 +42,8 @@ function trialFiles(root: string) {
     curvesCsv: `${root}curves.csv`,
     /** The fencing record of the attempt that owns the trial (storage/lease.ts). */
     owner: `${root}owner.json`,
+    /** Set by `run --retrain`: the trial trains from its own checkpoints or epoch 0, never a lineage's. */
+    fresh: `${root}fresh.json`,
     checkpointsPrefix: `${root}checkpoints/`,
     /** Zero-padded so that lexical order is epoch order. */
     checkpoint: (epoch: number) =>

@@ -322,8 +322,9 @@ export async function latestCheckpoint(
 /**
  * Forgets what is stored of these trials (curves and checkpoints, and an older bucket's copy
  * under `sweepId`), so the next sweep that has them trains them afresh: `run --retrain`. The
- * owner record stays, so fencing tokens keep growing. Sweeps that referenced the trials list
- * them again once they are retrained (same id, same settings). Returns how many had results.
+ * owner record stays, so fencing tokens keep growing; a `fresh.json` marker keeps the retrain
+ * from starting at another trial's checkpoint of the lineage. Sweeps that referenced the trials
+ * list them again once they are retrained (same id, same settings). Returns how many had results.
  */
 export async function forgetTrials(
   store: ArtifactStore,
@@ -343,6 +344,14 @@ export async function forgetTrials(
     // The commit point first: from here on no reader trusts the rest.
     await store.remove(stored.filter((k) => k === keys.curves || k === legacy.curves));
     await store.remove(stored.filter((k) => k !== keys.curves && k !== legacy.curves));
+    // Trained again means from epoch 0: not from a checkpoint of a shorter (or longer) trial of
+    // its lineage either (`startingPoint`).
+    await store.putJson(keys.fresh, { forgottenAt: new Date().toISOString() });
   }
   return had;
+}
+
+/** Whether the trial was forgotten for a retrain (`forgetTrials`): it takes no lineage checkpoint. */
+export function isMarkedFresh(store: ArtifactStore, trialId: string): Promise<boolean> {
+  return store.exists(trialKeys(trialId).fresh);
 }

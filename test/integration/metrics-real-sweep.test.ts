@@ -22,9 +22,10 @@ const POOL = `metrics-${RUN}`;
 const BASE_IDS = [`ma-${RUN}`, `mb-${RUN}`];
 /** `hypersweep worker` runs one process per slot group, numbered: `<id>-0`. */
 const WORKER_IDS = BASE_IDS.map((id) => `${id}-0`);
-// Long enough that a trial is seen running across a few 2 s scrapes even on a quiet machine.
-const EPOCHS = 120;
-const EVERY = 10;
+// Long enough that a trial is seen running across a few 2 s scrapes even on a quiet machine
+// (120 epochs were not: 2 of 10 trials finished between two scrapes, about 2 s each).
+const EPOCHS = 400;
+const EVERY = 40;
 
 /** Three seed experiments, shortened: classification (momenta, optimizers) and regression. */
 async function specs(config: ReturnType<typeof testConfig>): Promise<SweepSpec[]> {

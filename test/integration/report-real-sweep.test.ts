@@ -56,7 +56,7 @@ describe("hypersweep report on a real seed sweep", () => {
       await client.handle(sweepId).result();
       firstRun = await readSummary(config, sweepId);
       // The same spec again: a rerun that trains nothing and reuses every trial.
-      expect(await startSweep(client, prepared)).toBe(sweepId);
+      expect(await startSweep(client, prepared, { reuse: true })).toBe(sweepId);
       await client.handle(sweepId).result();
     } finally {
       await Promise.all(workers.map((w) => stopChild(w)));

@@ -96,7 +96,7 @@ describe("TPE, ASHA and budgets driven by the sweep workflow on the real stack",
     const trials = expandTrials(prepared);
     const rungs = ashaRungs({ minEpochs: 1, reductionFactor: 3, maxEpochs: 9, mode: "max" });
     expect(rungs).toEqual([1, 3]);
-    const sweepId = await startSweep(env.client, prepared, 40);
+    const sweepId = await startSweep(env.client, prepared, { historyLimit: 40 });
     const result = await env.client.handle(sweepId).result();
     expect(result.runs).toBeGreaterThan(1);
     expect(result.total).toBe(trials.length);

@@ -39,7 +39,7 @@ describe("a 2,000-trial sweep", () => {
     const spec = await prepare(config, parseSpec(base), dir);
     expect(expandTrials(spec)).toHaveLength(2000);
     const started = Date.now();
-    const sweepId = await startSweep(env.client, spec, HISTORY_LIMIT);
+    const sweepId = await startSweep(env.client, spec, { historyLimit: HISTORY_LIMIT });
     const result = await env.client.handle(sweepId).result();
     const seconds = (Date.now() - started) / 1000;
     console.log(

@@ -55,7 +55,7 @@ describe("seed experiments on the real stack", () => {
       }
     }
     // Re-running a finished sweep trains nothing: every trial is reused from the bucket.
-    const again = await startSweep(env.client, specs[3]!);
+    const again = await startSweep(env.client, specs[3]!, { reuse: true });
     const rerun = await env.client.handle(again).result();
     expect(rerun.reused).toBe(rerun.total);
   });

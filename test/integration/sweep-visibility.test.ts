@@ -36,7 +36,7 @@ describe("sweeps in Temporal visibility: search attributes, activity ids", () =>
     });
     const total = expandTrials(spec).length;
     // A low history limit: search attributes must survive continue-as-new.
-    const sweepId = await startSweep(env.client, spec, 20);
+    const sweepId = await startSweep(env.client, spec, { historyLimit: 20 });
     console.log(`visibility sweep: ${sweepId}`);
     const byName = `HypersweepName = '${spec.name}'`;
     await waitFor("a running trial", async () => (await pendingTrials(env.client, sweepId))[0]);

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { retrainTrials } from "../../client";
 import { expandTrials, parseSpec } from "../../spec";
 import type { SweepSummary, TrialArtifact } from "../../storage/artifacts";
 import { trialKeys } from "../../storage/keys";
@@ -145,7 +146,12 @@ describe("reuse by trial across sweeps", () => {
       .map((t) => t.trialId)
       .filter((id) => expandTrials(b).some((t) => t.trialId === id));
     expect(sharedIds).toHaveLength(2);
-    const ids = await Promise.all([startSweep(env.client, a), startSweep(env.client, b)]);
+    // Neither forgets what the other is training: both start from nothing stored, together.
+    for (const s of [a, b]) await retrainTrials(store, s);
+    const ids = await Promise.all([
+      startSweep(env.client, a, { reuse: true }),
+      startSweep(env.client, b, { reuse: true }),
+    ]);
     const results = await Promise.all(ids.map((id) => env.client.handle(id).result()));
     for (const r of results)
       expect(r.counts).toEqual({ completed: 4, diverged: 0, failed: 0, cancelled: 0 });
@@ -191,7 +197,8 @@ describe("reuse by trial across sweeps", () => {
     const shortId = await startSweep(env.client, short);
     await env.client.handle(shortId).result();
     const long = await make(7);
-    const longId = await startSweep(env.client, long);
+    // Kept: a retrain would (rightly) train it from epoch 0.
+    const longId = await startSweep(env.client, long, { reuse: true });
     expect((await env.client.handle(longId).result()).counts.completed).toBe(1);
     const [s, l] = [expandTrials(short)[0]!.trialId, expandTrials(long)[0]!.trialId];
     expect(l).not.toBe(s);
@@ -201,6 +208,17 @@ describe("reuse by trial across sweeps", () => {
     expect(longTrial.records.map((r) => r.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(longTrial.records.slice(0, 4).map((r) => r.valLoss)).toEqual(
       shortTrial.records.map((r) => r.valLoss),
+    );
+    // `run --retrain` trains it again from epoch 0, not from the shorter trial's checkpoint, to
+    // the same curve.
+    const againId = await startSweep(env.client, long);
+    expect(againId).toBe(longId);
+    expect((await env.client.handle(againId).result()).counts.completed).toBe(1);
+    const retrained = (await readTrial(store, l))!;
+    expect(retrained.resumedFromEpochs).toEqual([]);
+    expect(retrained.fencingToken).toBeGreaterThan(longTrial.fencingToken!);
+    expect(retrained.records.map((r) => r.valLoss)).toEqual(
+      longTrial.records.map((r) => r.valLoss),
     );
   });
 });

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect } from "vitest";
-import { resolveInputs, SweepClient, uploadInputs } from "../../../client";
+import { resolveInputs, retrainTrials, SweepClient, uploadInputs } from "../../../client";
 import { type HypersweepConfig, loadConfig } from "../../../config";
 import { expandTrials, parseSpec, type SweepSpec } from "../../../spec";
 import { loadSpecFile } from "../../../spec/file";
@@ -184,11 +184,19 @@ export async function stopChild(
   await Promise.race([once(child, "exit"), sleep(30_000).then(() => child.kill("SIGKILL"))]);
 }
 
+/**
+ * Starts a sweep of `spec`. Trials are shared by every sweep (stored by trial id), so by default
+ * its trials are first forgotten as `run --retrain` does, and the sweep trains them itself, from
+ * epoch 0: a test never finishes early on trials (or lineage checkpoints) another test trained.
+ * `reuse: true` keeps what is stored, for the tests of reuse itself.
+ */
 export async function startSweep(
   client: SweepClient,
   spec: SweepSpec,
-  historyLimit?: number,
+  options: { historyLimit?: number; reuse?: boolean } = {},
 ): Promise<string> {
+  if (!options.reuse) await retrainTrials(new ArtifactStore(testConfig().s3), spec);
+  const { historyLimit } = options;
   const { sweepId, started } = await client.start(spec, historyLimit ? { historyLimit } : {});
   if (!started) throw new Error(`sweep ${sweepId} already running`);
   return sweepId;
