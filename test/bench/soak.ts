@@ -1,15 +1,33 @@
 /**
- * Soak benchmark: many tiny trials through the training engine in long-lived processes, printing
- * each process's resident memory (RSS) every `--every` trials, then the growth after warm-up.
- * `--recycle-after-trials N` restarts a process after N trials, as `worker --recycle-after-trials`
- * does, to show the bound. Run: `npm run -s bench:soak -- --trials 2000`.
+ * Soak benchmark: many tiny trials in long-lived training processes, printing each process's
+ * resident memory (RSS) every `--every` trials, then the growth after warm-up (the first report).
+ *
+ * - Default: the training engine alone, `--processes` forked processes calling `trainTrial`.
+ *   `--recycle-after-trials N` restarts a process after N trials, as `worker
+ *   --recycle-after-trials` does, to show the bound.
+ * - `--worker`: the whole path, as a user runs it. A fresh local stack of its own (ports +
+ *   `--offset`, default 70), one `hypersweep worker` (one training process per core, each with
+ *   its Temporal worker, S3 client, metrics server and registry entry) and one sweep of
+ *   `--trials` tiny solo trials through `hypersweep run --wait`; each training process's RSS is
+ *   read from /proc by the pid it registered, against the trials it finished (its
+ *   `hypersweep_trials_finished_total`). Extra worker flags after `--worker-args`, e.g.
+ *   `--worker-args=--recycle-rss-mb=600`.
+ *
+ * Run: `npm run -s bench:soak -- --trials 2000` or `npm run -s bench:soak -- --worker`.
  */
 import { fork } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import type { BackendPreference } from "../../spec/types";
+import { ArtifactStore } from "../../storage/store";
 import { initBackend, trainTrial } from "../../training";
+import { listLiveWorkers } from "../../workers/registry";
 import { loadBmi, smallMlp } from "../unit/training/fixtures";
+import { benchStack } from "./support/bench-stack";
 
 const { values: args } = parseArgs({
   options: {
@@ -19,6 +37,9 @@ const { values: args } = parseArgs({
     backend: { type: "string", default: "auto" },
     "recycle-after-trials": { type: "string" },
     child: { type: "string" },
+    worker: { type: "boolean", default: false },
+    "worker-args": { type: "string", default: "" },
+    offset: { type: "string", default: "70" },
   },
 });
 
@@ -85,18 +106,120 @@ async function parent(): Promise<void> {
       }
     }),
   );
-  for (const [index, series] of rss.entries()) {
-    // The first report is the warm-up (kernels compiled, allocator primed).
-    const [warm, last] = [series[0], series.at(-1)];
+  // The first report is the warm-up (kernels compiled, allocator primed).
+  growthLines(new Map(rss.map((series, index) => [`process ${index}`, series])));
+}
+
+/** Growth after warm-up per process, from its reports (the first one is the warm-up). */
+function growthLines(series: Map<string, number[]>): void {
+  for (const [name, mbs] of series) {
+    const [warm, last] = [mbs[0], mbs.at(-1)];
     if (warm === undefined || last === undefined) continue;
     const growth = (((last - warm) / warm) * 100).toFixed(1);
-    console.log(`# process ${index}: ${warm} MB after warm-up, ${last} MB at end (${growth} %)`);
+    console.log(`# ${name}: ${warm} MB after warm-up, ${last} MB at end (${growth} %)`);
+  }
+}
+
+/** RSS of a live pid from /proc, in MB (undefined once it is gone). */
+function rssOf(pid: number): number | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+) kB/m);
+    return line ? Math.round(Number(line[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Trials a training process finished, summed over its `hypersweep_trials_finished_total` series. */
+async function finishedBy(metricsUrl: string): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(metricsUrl)).text();
+    let total = 0;
+    for (const m of text.matchAll(/^hypersweep_trials_finished_total(?:\{[^}]*\})? (\S+)$/gm)) {
+      total += Number(m[1]);
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The whole path: a real worker and sweep, each training process's RSS every `every` trials. */
+async function throughWorker(): Promise<void> {
+  const total = Number(args.trials);
+  const every = Number(args.every);
+  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const seeds = 100;
+  const rates = Math.ceil(total / seeds);
+  const dir = mkdtempSync(join(tmpdir(), "hypersweep-soak-"));
+  const file = join(dir, "soak.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: `soak-${total}`,
+      dataset: {
+        path: resolve("examples/data/bmi.csv"),
+        features: ["Height", "Weight", "Gender"],
+        target: "Index",
+        task: "classification",
+        split: { random: { test: 0.3, seed: 42 } },
+        standardize: true,
+      },
+      model: { type: "mlp", hidden: [16, 8], activation: "relu" },
+      training: { epochs: 2, batchSize: 32, checkpointEvery: 1 },
+      grid: {
+        optimizer: ["sgd"],
+        learningRate: Array.from({ length: rates }, (_, i) =>
+          Number((1e-4 * (1 + i)).toPrecision(6)),
+        ),
+        seed: Array.from({ length: seeds }, (_, i) => i + 1),
+      },
+      execution: { pool: "soak", maxParallel: 2 * cpus().length, pack: 1 },
+    }),
+  );
+  const stack = await benchStack(Number(args.offset), log);
+  try {
+    const extra = args["worker-args"].split(/[ ,]+/).filter(Boolean);
+    await stack.worker("soak", ["--backend", args.backend, ...extra]);
+    console.log(
+      `# ${rates * seeds} trials (2-epoch MLP 16-8) through a worker, ${cpus().length} training processes`,
+    );
+    console.log(["trials", "process", "pid", "rss_MB"].join("\t"));
+    const store = new ArtifactStore(stack.config.s3);
+    const series = new Map<string, number[]>();
+    const next = new Map<number, number>();
+    let running = true;
+    const sweep = stack.cli(["run", file, "--wait", "--json"]).finally(() => {
+      running = false;
+    });
+    while (running) {
+      for (const w of (await listLiveWorkers(store).catch(() => [])).filter(
+        (e) => e.pool === "soak",
+      )) {
+        const [done, rss] = [await finishedBy(w.metricsUrl), rssOf(w.pid)];
+        if (done === undefined || rss === undefined) continue;
+        const due = next.get(w.pid) ?? every;
+        if (done < due) continue;
+        next.set(w.pid, due + every);
+        const name = `${w.workerId} (pid ${w.pid})`;
+        series.set(name, [...(series.get(name) ?? []), rss]);
+        console.log([done, w.workerId, w.pid, rss].map(String).join("\t"));
+      }
+      await sleep(1000);
+    }
+    await sweep;
+    growthLines(series);
+  } finally {
+    await stack.down();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 if (args.child) {
   const [from, count] = args.child.split(",").map(Number);
   await child(count ?? 0, Number(args.every), from ?? 0);
+} else if (args.worker) {
+  await throughWorker();
 } else {
   await parent();
 }
