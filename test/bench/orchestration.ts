@@ -7,14 +7,15 @@
  * milliseconds per trial beyond training itself: (sweep wall − Σ trial training seconds /
  * training processes) / trials, i.e. scheduling, heartbeats, storage and bookkeeping.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { packingOf } from "../../report/overview";
 import { ArtifactStore } from "../../storage/store";
 import { readAllTrials } from "../../storage/trials";
 import { benchStack } from "./support/bench-stack";
+import { bmiGridSpecFile } from "./support/bmi-grid";
 
 const { values: args } = parseArgs({
   options: {
@@ -29,47 +30,27 @@ const log = (l: string) => {
   if (!args.json) process.stderr.write(`${l}\n`);
 };
 const TRIALS = Number(args.trials);
-const seeds = Math.ceil(Math.sqrt(TRIALS));
-const rates = Math.ceil(TRIALS / seeds);
-
-function specFile(dir: string): string {
-  const spec = {
-    name: `orchestration-${TRIALS}`,
-    dataset: {
-      path: resolve("examples/data/bmi.csv"),
-      features: ["Height", "Weight", "Gender"],
-      target: "Index",
-      task: "regression",
-      split: { random: { test: 0.3, seed: 42 } },
-      standardize: true,
-    },
-    model: { type: "linear", alpha: 1e-4 },
-    training: { epochs: 1, batchSize: 1, checkpointEvery: 1 },
-    grid: {
-      optimizer: ["sgd"],
-      learningRate: Array.from({ length: rates }, (_, i) =>
-        Number((1e-4 * (1 + i)).toPrecision(6)),
-      ),
-      seed: Array.from({ length: seeds }, (_, i) => i + 1),
-    },
-    execution: {
-      maxParallel: Number(args["max-parallel"]),
-      pack: args.pack === "auto" ? "auto" : Number(args.pack),
-    },
-  };
-  const file = join(dir, "orchestration.json");
-  writeFileSync(file, JSON.stringify(spec));
-  return file;
-}
 
 const dir = mkdtempSync(join(tmpdir(), "hypersweep-orch-"));
+const { file, trials: planned } = bmiGridSpecFile(dir, {
+  name: `orchestration-${TRIALS}`,
+  trials: TRIALS,
+  seeds: Math.ceil(Math.sqrt(TRIALS)),
+  task: "regression",
+  model: { type: "linear", alpha: 1e-4 },
+  training: { epochs: 1, batchSize: 1, checkpointEvery: 1 },
+  execution: {
+    maxParallel: Number(args["max-parallel"]),
+    pack: args.pack === "auto" ? "auto" : Number(args.pack),
+  },
+});
 const stack = await benchStack(Number(args.offset), log);
 try {
   const processes = cpus().length;
   await stack.worker("cpu", ["--backend", "wasm"]);
-  log(`worker registered; ${rates * seeds} trials`);
+  log(`worker registered; ${planned} trials`);
   const t0 = performance.now();
-  const out = await stack.cli(["run", specFile(dir), "--wait", "--json"]);
+  const out = await stack.cli(["run", file, "--wait", "--json"]);
   const wallS = (performance.now() - t0) / 1000;
   const { sweepId } = JSON.parse(out.slice(out.indexOf("{"))) as { sweepId: string };
   const trials = await readAllTrials(new ArtifactStore(stack.config.s3), sweepId);

@@ -16,9 +16,9 @@
  * Run: `npm run -s bench:soak -- --trials 2000` or `npm run -s bench:soak -- --worker`.
  */
 import { fork } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
@@ -28,6 +28,7 @@ import { initBackend, trainTrial } from "../../training";
 import { listLiveWorkers } from "../../workers/registry";
 import { loadBmi, smallMlp } from "../unit/training/fixtures";
 import { benchStack } from "./support/bench-stack";
+import { bmiGridSpecFile } from "./support/bmi-grid";
 
 const { values: args } = parseArgs({
   options: {
@@ -149,40 +150,22 @@ async function throughWorker(): Promise<void> {
   const total = Number(args.trials);
   const every = Number(args.every);
   const log = (l: string) => process.stderr.write(`${l}\n`);
-  const seeds = 100;
-  const rates = Math.ceil(total / seeds);
   const dir = mkdtempSync(join(tmpdir(), "hypersweep-soak-"));
-  const file = join(dir, "soak.json");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      name: `soak-${total}`,
-      dataset: {
-        path: resolve("examples/data/bmi.csv"),
-        features: ["Height", "Weight", "Gender"],
-        target: "Index",
-        task: "classification",
-        split: { random: { test: 0.3, seed: 42 } },
-        standardize: true,
-      },
-      model: { type: "mlp", hidden: [16, 8], activation: "relu" },
-      training: { epochs: 2, batchSize: 32, checkpointEvery: 1 },
-      grid: {
-        optimizer: ["sgd"],
-        learningRate: Array.from({ length: rates }, (_, i) =>
-          Number((1e-4 * (1 + i)).toPrecision(6)),
-        ),
-        seed: Array.from({ length: seeds }, (_, i) => i + 1),
-      },
-      execution: { pool: "soak", maxParallel: 2 * cpus().length, pack: 1 },
-    }),
-  );
+  const { file, trials } = bmiGridSpecFile(dir, {
+    name: `soak-${total}`,
+    trials: total,
+    seeds: 100,
+    task: "classification",
+    model: { type: "mlp", hidden: [16, 8], activation: "relu" },
+    training: { epochs: 2, batchSize: 32, checkpointEvery: 1 },
+    execution: { pool: "soak", maxParallel: 2 * cpus().length, pack: 1 },
+  });
   const stack = await benchStack(Number(args.offset), log);
   try {
     const extra = args["worker-args"].split(/[ ,]+/).filter(Boolean);
     await stack.worker("soak", ["--backend", args.backend, ...extra]);
     console.log(
-      `# ${rates * seeds} trials (2-epoch MLP 16-8) through a worker, ${cpus().length} training processes`,
+      `# ${trials} trials (2-epoch MLP 16-8) through a worker, ${cpus().length} training processes`,
     );
     console.log(["trials", "process", "pid", "rss_MB"].join("\t"));
     const store = new ArtifactStore(stack.config.s3);
