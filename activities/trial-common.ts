@@ -123,8 +123,6 @@ export async function startingPoint(store: ArtifactStore, trial: TrialSpec, upTo
   const self = { trialId: trial.trialId, epochs: trial.config.epochs };
   await joinLineage(store, lineage, self);
   if (own) return own;
-  // Forgotten for a retrain (`run --retrain`): from epoch 0, not from a lineage's checkpoint.
-  if (await isMarkedFresh(store, trial.trialId)) return undefined;
   // An early-stopping segment (training to `upTo`) takes nothing past its own end.
   const limit = { ...self, epochs: Math.min(upTo ?? self.epochs, self.epochs) };
   const found = await lineageCheckpoint(
@@ -133,6 +131,9 @@ export async function startingPoint(store: ArtifactStore, trial: TrialSpec, upTo
     limit,
     (b) => usable({ bytes: b }) !== undefined,
   );
+  // Forgotten for a retrain (`run --retrain`): from epoch 0, not from a lineage's checkpoint
+  // (asked only when there is one, so most trials spend no request on it).
+  if (found && (await isMarkedFresh(store, trial.trialId))) return undefined;
   return found;
 }
 

@@ -71,7 +71,16 @@ export function legacyTrialKeys(sweepId: string, trialId: string) {
  */
 export function lineageKeys(lineageId: string) {
   const root = `lineages/${checkId("lineage", lineageId)}/`;
-  return { root, member: (trialId: string) => `${root}${checkId("trial", trialId)}.json` };
+  return {
+    root,
+    member: (trialId: string) => `${root}${checkId("trial", trialId)}.json`,
+    /** The trial a member key names, or undefined when the key is not a member's. */
+    trialIdOf: (key: string): string | undefined => {
+      const name = key.startsWith(root) ? key.slice(root.length) : "";
+      const id = name.endsWith(".json") ? name.slice(0, -".json".length) : "";
+      return ID.test(id) ? id : undefined;
+    },
+  };
 }
 
 /** Epoch of a checkpoint key, or undefined when the key is not one. */

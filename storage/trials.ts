@@ -279,12 +279,12 @@ export async function lineageCheckpoint(
   self: LineageMember,
   accept: (bytes: Uint8Array) => boolean = () => true,
 ): Promise<{ epoch: number; bytes: Uint8Array; trialId: string } | undefined> {
-  const root = lineageKeys(lineageId).root;
-  const members: LineageMember[] = [];
-  for (const key of await store.list(root)) {
-    const member = await store.tryGetJson<LineageMember>(key);
-    if (member && member.trialId !== self.trialId) members.push(member);
-  }
+  const keys = lineageKeys(lineageId);
+  // The member's key names its trial: no read per member (what is looked at is its checkpoints).
+  const members = (await store.list(keys.root))
+    .map((key) => keys.trialIdOf(key))
+    .filter((trialId): trialId is string => trialId !== undefined && trialId !== self.trialId)
+    .map((trialId) => ({ trialId }));
   const found = (
     await Promise.all(
       members.map(async (m) =>
