@@ -3,6 +3,7 @@ import { toApplicationFailure } from "../errors";
 import { type TrialLabels, trialLabelsOf } from "../metrics";
 import type { TrialSpec } from "../spec/types";
 import type { TrialArtifact } from "../storage/artifacts";
+import { eachLimited } from "../storage/each-limited";
 import { AttemptSupersededError, type TrialLease } from "../storage/lease";
 import type { ArtifactStore } from "../storage/store";
 import { isFinal, saveCheckpoint, writeTrial } from "../storage/trials";
@@ -21,20 +22,6 @@ import {
   toArtifact,
 } from "./trial-common";
 import { heartbeatFor, type PackHeartbeat } from "./trial-heartbeat";
-
-/** S3 requests of a pack in flight at once (per-trial reads, claims, checkpoints, commits). */
-const STORE_CONCURRENCY = 16;
-
-/** `fn` over `items`, at most STORE_CONCURRENCY at a time; results in order. */
-async function eachLimited<T, R>(items: readonly T[], fn: (item: T, i: number) => Promise<R>) {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const run = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!, i);
-  };
-  await Promise.all(Array.from({ length: Math.min(STORE_CONCURRENCY, items.length) }, run));
-  return out;
-}
 
 /** Heartbeats at most this often: a pack's heartbeat holds every trial, and epochs are short. */
 const BEAT_MS = 500;

@@ -1,5 +1,6 @@
 import type { EpochRecord } from "../spec/types";
 import type { TrialArtifact } from "./artifacts";
+import { eachLimited } from "./each-limited";
 import { checkpointEpoch, legacyTrialKeys, lineageKeys, sweepKeys, trialKeys } from "./keys";
 import { AttemptSupersededError, type TrialLease } from "./lease";
 import { type ArtifactStore, ObjectNotFoundError, PreconditionFailedError } from "./store";
@@ -283,16 +284,15 @@ export async function lineageCheckpoint(
   // The member's key names its trial: no read per member (what is looked at is its checkpoints).
   const members = (await store.list(keys.root))
     .map((key) => keys.trialIdOf(key))
-    .filter((trialId): trialId is string => trialId !== undefined && trialId !== self.trialId)
-    .map((trialId) => ({ trialId }));
+    .filter((trialId): trialId is string => trialId !== undefined && trialId !== self.trialId);
   const found = (
     await Promise.all(
-      members.map(async (m) =>
+      members.map(async (trialId) =>
         (
-          await listCheckpoints(store, m.trialId)
+          await listCheckpoints(store, trialId)
         )
           .filter((c) => c.epoch <= self.epochs)
-          .map((c) => ({ ...c, trialId: m.trialId })),
+          .map((c) => ({ ...c, trialId })),
       ),
     )
   )
@@ -331,8 +331,8 @@ export async function forgetTrials(
   sweepId: string,
   trialIds: string[],
 ): Promise<number> {
-  let had = 0;
-  for (const trialId of trialIds) {
+  // Trials are independent: forgotten STORE_CONCURRENCY at a time (a big sweep's retrain).
+  const had = await eachLimited(trialIds, async (trialId) => {
     const keys = trialKeys(trialId);
     const legacy = legacyTrialKeys(sweepId, trialId);
     const stored = [
@@ -340,15 +340,15 @@ export async function forgetTrials(
       ...(await store.list(legacy.root)),
       ...((await store.exists(keys.curves)) ? [keys.curves, keys.curvesCsv] : []),
     ];
-    if (stored.includes(keys.curves) || stored.includes(legacy.curves)) had++;
     // The commit point first: from here on no reader trusts the rest.
     await store.remove(stored.filter((k) => k === keys.curves || k === legacy.curves));
     await store.remove(stored.filter((k) => k !== keys.curves && k !== legacy.curves));
     // Trained again means from epoch 0: not from a checkpoint of a shorter (or longer) trial of
     // its lineage either (`startingPoint`).
     await store.putJson(keys.fresh, { forgottenAt: new Date().toISOString() });
-  }
-  return had;
+    return stored.includes(keys.curves) || stored.includes(legacy.curves);
+  });
+  return had.filter(Boolean).length;
 }
 
 /** Whether the trial was forgotten for a retrain (`forgetTrials`): it takes no lineage checkpoint. */
