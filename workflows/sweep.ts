@@ -162,11 +162,11 @@ function installHandlers(
  * upsert of an unregistered attribute would fail every workflow task). Patched: sweeps started
  * by older code upsert nothing.
  */
-function visibility(input: SweepWorkflowInput, machine: SweepMachine) {
+function visibility(input: SweepWorkflowInput, machine: SweepMachine, started: VisibleSweep) {
   if (input.searchAttributes !== true || !patched("sweep-search-attributes")) {
     return { publish: (_final?: boolean) => undefined };
   }
-  let shown: VisibleSweep = machine.visible();
+  let shown = started;
   return {
     publish(final = false) {
       const next = machine.visible(final);
@@ -212,10 +212,17 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     search: false,
   });
   const scope = new CancellationScope();
+  // What the run started with (the client's attributes, or the previous run's): a signal
+  // delivered with the start (pause right after run) changes the machine before `shown` exists.
+  const started = machine.visible();
+  let changed: (() => void) | undefined;
   // patched() markers replay in the order they were first called: new patches go after these.
-  installHandlers(machine, scope, () => shown.publish());
+  installHandlers(machine, scope, () => changed?.());
   const train = trainingActivities(input);
-  const shown = visibility(input, machine);
+  const shown = visibility(input, machine, started);
+  changed = () => shown.publish();
+  // Nothing changed (the usual case): no upsert, so older histories replay unchanged.
+  shown.publish();
   if (machine.firstRun) await bookkeeping.writeSweepSpec({ sweepId, spec });
 
   /**
