@@ -20,15 +20,26 @@ export const AUTO_PACK_LINEAR = 128;
 const PACK_BYTES = 512 * 2 ** 20;
 
 /**
- * The group a trial packs with: same dataset, model, batch size, epochs and optimizer rule with
- * the same slots (training/packed's `optimizerShape`: SGD and RMSprop keep a momentum slot only
- * for a momentum above 0), so a group is one lock-step computation. Undefined: it trains solo
- * (dropout and L2 have no packed kernels; models other than the built-in ones are not packed).
+ * The group a trial packs with: same dataset, model, batch size and epochs, so a group is one
+ * lock-step computation; optimizers may differ (each rule updates its own trials' slice of the
+ * packed weights). Undefined: it trains solo (dropout and L2 have no packed kernels; models
+ * other than the built-in ones are not packed).
  */
 export function packGroupOf(trial: TrialSpec): string | undefined {
   const c = trial.config;
   if (c.model.type === "mlp" && (c.model.dropout || c.model.l2)) return undefined;
   if (c.model.type !== "mlp" && c.model.type !== "linear") return undefined;
+  return JSON.stringify([c.dataset, c.model, c.batchSize, c.epochs]);
+}
+
+/**
+ * The group of sweeps started before mixed-optimizer packs (no `mixed-optimizer-packs` patch
+ * marker): also one optimizer rule with the same slots (SGD and RMSprop keep a momentum slot
+ * only for a momentum above 0), as they were scheduled.
+ */
+export function packGroupByOptimizerOf(trial: TrialSpec): string | undefined {
+  if (packGroupOf(trial) === undefined) return undefined;
+  const c = trial.config;
   const o = c.optimizer;
   const slots = [o.name, (o.momentum ?? 0) > 0, o.name === "sgd" && o.nesterov === true];
   return JSON.stringify([c.dataset, c.model, c.batchSize, c.epochs, slots]);

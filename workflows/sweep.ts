@@ -37,7 +37,7 @@ import {
   type TrialFailureDetails,
   type TrialOutcome,
 } from "./definitions";
-import { autoPackSize, packGroupOf } from "./pack-plan";
+import { autoPackSize, packGroupByOptimizerOf, packGroupOf } from "./pack-plan";
 import { changedSearchAttributes, type VisibleSweep } from "./search-attributes";
 import { tpeSource } from "./search-source";
 import { type HistoryFacts, SweepMachine, type TrialFailure } from "./sweep-machine";
@@ -290,6 +290,8 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
   const packed = patched("packed-trials");
   // Patched: sweeps started before TPE, early stopping and budgets ran them as plain sweeps.
   const search = patched("search-in-workflow");
+  // Patched: sweeps started before mixed-optimizer packs keep one optimizer rule per pack.
+  const groupOf = patched("mixed-optimizer-packs") ? packGroupOf : packGroupByOptimizerOf;
   machine.useSearch(search, sourceOf(spec, search));
   // Trials parked between early-stopping segments by the previous run go first.
   for (const trial of machine.unpark()) void runTrial(trial);
@@ -306,7 +308,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepRes
     const packing = machine.stopper ? 1 : size;
     while (machine.scheduling(history())) {
       await wake();
-      const pack = machine.startPack(packing, packGroupOf);
+      const pack = machine.startPack(packing, groupOf);
       if (pack.length === 1) void runTrial(pack[0]!);
       else if (pack.length > 1) void runPack(pack);
     }

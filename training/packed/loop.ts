@@ -29,10 +29,17 @@ export interface TrainPackOptions {
 
 /**
  * Trials that can share one batched computation: same data (the caller's), model shape, batch
- * size, epoch count and optimizer rule with the same slots. Per-trial values differ freely.
+ * size and epoch count. Optimizers may differ (each rule updates its own trials' slice);
+ * per-trial values differ freely.
  */
 export function packKey(t: TrialConfig): string {
-  return JSON.stringify([t.model, t.batchSize, t.epochs, optimizerShape(t.optimizer)]);
+  return JSON.stringify([t.model, t.batchSize, t.epochs]);
+}
+
+/** The members with one optimizer rule and slot layout next to each other (first seen first). */
+function byOptimizer(members: Member[]): Member[] {
+  const shapes = [...new Set(members.map((m) => optimizerShape(m.trial.optimizer)))];
+  return shapes.flatMap((s) => members.filter((m) => optimizerShape(m.trial.optimizer) === s));
 }
 
 interface Member {
@@ -158,7 +165,7 @@ function validate(t: TrialConfig, i: number, data: PreparedData): void {
 
 /**
  * Trains MLP trials packed: trials with the same `packKey` and resume epoch run as one batched
- * computation (one batched matmul per layer for all of them), each with its own initial
+ * computation (one batched matmul per layer for all of them, whatever their optimizers), each with its own initial
  * weights and shuffle order from its own seed, its own hyper-parameters, records, checkpoints
  * (solo-compatible) and divergence: a diverging trial leaves the pack, the others go on.
  * Results are in the order of `trials`.
@@ -195,7 +202,7 @@ export async function trainPackedMlp(opts: TrainPackOptions): Promise<TrainResul
       }
       continue;
     }
-    await runGroup(g, opts, out);
+    await runGroup(byOptimizer(g), opts, out);
   }
   return out;
 }

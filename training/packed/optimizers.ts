@@ -10,8 +10,11 @@ interface PackedRule {
   slots(c: OptimizerConfig): Array<[name: string, init: number]>;
   /** Settings constant over training, computed in float64 first exactly as the solo rule does. */
   constants(cs: OptimizerConfig[]): H;
-  /** One Keras `update_step` for all K trials; `t` holds each trial's 1-based step. */
-  step(cs: OptimizerConfig[], t: number[], h: H, w: tf.Variable, g: tf.Tensor, s: Slots): void;
+  /**
+   * One Keras `update_step` for the rule's trials: updates the slots in place and returns the
+   * new weights (the caller assigns them); `t` holds each trial's 1-based step.
+   */
+  step(cs: OptimizerConfig[], t: number[], h: H, w: tf.Tensor, g: tf.Tensor, s: Slots): tf.Tensor;
 }
 
 const b1 = (c: OptimizerConfig) => c.beta1 ?? 0.9;
@@ -27,9 +30,9 @@ const RULES: Record<OptimizerName, PackedRule> = {
     step(cs, _t, h, w, g, s) {
       const lrG = g.mul(h.lr!);
       const m = s.momentum;
-      if (!m) return w.assign(w.sub(lrG));
+      if (!m) return w.sub(lrG);
       m.assign(m.mul(h.mu!).sub(lrG));
-      w.assign(w.add(cs[0]!.nesterov ? m.mul(h.mu!).sub(lrG) : m));
+      return w.add(cs[0]!.nesterov ? m.mul(h.mu!).sub(lrG) : m);
     },
   },
   adam: {
@@ -50,7 +53,7 @@ const RULES: Record<OptimizerName, PackedRule> = {
       const v = s.velocity!;
       m.assign(m.add(g.sub(m).mul(h.c1!)));
       v.assign(v.add(g.square().sub(v).mul(h.c2!)));
-      w.assign(w.sub(m.mul(alpha).div(v.sqrt().add(h.eps!))));
+      return w.sub(m.mul(alpha).div(v.sqrt().add(h.eps!)));
     },
   },
   adamax: {
@@ -70,7 +73,7 @@ const RULES: Record<OptimizerName, PackedRule> = {
       m.assign(m.add(g.sub(m).mul(h.c1!)));
       u.assign(tf.maximum(u.mul(h.b2!), g.abs()));
       const denom = u.add(h.eps!).mul(col(cs.map((c, k) => 1 - b1(c) ** t[k]!)));
-      w.assign(w.sub(m.mul(h.lr!).div(denom)));
+      return w.sub(m.mul(h.lr!).div(denom));
     },
   },
   adagrad: {
@@ -79,7 +82,7 @@ const RULES: Record<OptimizerName, PackedRule> = {
     step(_cs, _t, h, w, g, s) {
       const acc = s.accumulator!;
       acc.assign(acc.add(g.square()));
-      w.assign(w.sub(g.mul(h.lr!).div(acc.add(h.eps!).sqrt())));
+      return w.sub(g.mul(h.lr!).div(acc.add(h.eps!).sqrt()));
     },
   },
   rmsprop: {
@@ -99,9 +102,9 @@ const RULES: Record<OptimizerName, PackedRule> = {
       v.assign(v.mul(h.rho!).add(g.square().mul(h.c!)));
       const inc = g.mul(h.lr!).div(v.add(h.eps!).sqrt());
       const m = s.momentum;
-      if (!m) return w.assign(w.sub(inc));
+      if (!m) return w.sub(inc);
       m.assign(m.mul(h.mu!).add(inc));
-      w.assign(w.sub(m));
+      return w.sub(m);
     },
   },
 };
@@ -115,25 +118,46 @@ export function optimizerShape(c: OptimizerConfig): string {
   return [c.name, ...slots, c.name === "sgd" && c.nesterov ? "nesterov" : ""].join("/");
 }
 
+/** Trials of one rule and slot layout, consecutive in the pack, with their slot variables. */
+export interface OptimizerRun {
+  configs: OptimizerConfig[];
+  /** Each trial's steps taken so far (Keras `iterations`). */
+  iterations: number[];
+  /** Per packed variable: the run's slot variables, stacked [run length, …]. */
+  slots: Slots[];
+}
+
+interface Run extends OptimizerRun {
+  rule: PackedRule;
+  h: H;
+  start: number;
+}
+
+const along0 = (x: tf.Tensor, start: number, size: number) =>
+  tf.slice(x, [start, ...x.shape.slice(1).map(() => 0)], [size, ...x.shape.slice(1)]);
+
 /**
- * K Keras-semantics optimizers over stacked [K,…] variables. Slot names and layout per trial
- * match `KerasOptimizer`'s, so a trial's slice is a solo checkpoint's slot.
+ * K Keras-semantics optimizers over stacked [K,…] variables, of any rules: each run of
+ * consecutive trials with one rule and slot layout (`optimizerShape`) updates its slice of the
+ * weights with its own formulas, and the slices are joined into one assignment. One run: no
+ * slicing at all. Slot names and layout per trial match `KerasOptimizer`'s, so a trial's slice
+ * is a solo checkpoint's slot.
  */
 export class PackedOptimizer {
-  private h: H;
-  private readonly rule: PackedRule;
+  private runs: Run[];
 
   constructor(
-    private configs: OptimizerConfig[],
-    /** Each trial's steps taken so far (Keras `iterations`). */
-    public iterations: number[],
+    runs: OptimizerRun[],
     /** Replaced by the owner when trials leave the pack. */
     public vars: tf.Variable[],
-    /** Slot variables per var, already holding each trial's initial or restored values. */
-    readonly slots: Slots[],
   ) {
-    this.rule = RULES[configs[0]!.name];
-    this.h = this.rule.constants(configs);
+    this.runs = [];
+    let start = 0;
+    for (const r of runs) {
+      const rule = RULES[r.configs[0]!.name];
+      this.runs.push({ ...r, rule, h: rule.constants(r.configs), start });
+      start += r.configs.length;
+    }
   }
 
   /** Slot names and initial values for one trial's config (same as the solo optimizer's). */
@@ -141,30 +165,85 @@ export class PackedOptimizer {
     return RULES[c.name].slots(c);
   }
 
-  apply(grads: tf.Tensor[]): void {
-    const t = this.iterations.map((i) => i + 1);
-    tf.tidy(() => {
-      this.vars.forEach((w, i) => {
-        this.rule.step(this.configs, t, this.h, w, grads[i]!, this.slots[i]!);
-      });
-    });
-    this.iterations = t;
+  /** Each trial's steps taken so far, in pack order. */
+  get iterations(): number[] {
+    return this.runs.flatMap((r) => r.iterations);
   }
 
-  /** Keeps trials `keep` (indices into the current pack), in that order. */
-  keep(keep: number[], index: tf.Tensor1D): void {
-    this.configs = keep.map((k) => this.configs[k]!);
-    this.iterations = keep.map((k) => this.iterations[k]!);
-    const h = tf.tidy(() =>
-      Object.fromEntries(
-        Object.entries(this.h).map(([n, t]) => [n, tf.gather(t, index) as tf.Tensor3D]),
-      ),
-    );
-    tf.dispose(Object.values(this.h));
-    this.h = h;
+  /** Trial k's slot variables (per packed variable) and its row in them. */
+  slotsOf(k: number): { row: number; slots: Slots[] } {
+    const run = this.runs.find((r) => k >= r.start && k < r.start + r.configs.length);
+    if (!run) throw new RangeError(`no trial ${k} in this pack`);
+    return { row: k - run.start, slots: run.slots };
+  }
+
+  apply(grads: tf.Tensor[]): void {
+    const steps = this.runs.map((r) => r.iterations.map((i) => i + 1));
+    const [only] = this.runs.length === 1 ? this.runs : [];
+    tf.tidy(() => {
+      for (const [i, w] of this.vars.entries()) {
+        const g = grads[i]!;
+        const parts = only
+          ? [only.rule.step(only.configs, steps[0]!, only.h, w, g, only.slots[i]!)]
+          : this.runs.map((r, j) => {
+              const n = r.configs.length;
+              const [wr, gr] = [along0(w, r.start, n), along0(g, r.start, n)];
+              return r.rule.step(r.configs, steps[j]!, r.h, wr, gr, r.slots[i]!);
+            });
+        w.assign(parts.length === 1 ? parts[0]! : tf.concat(parts, 0));
+      }
+    });
+    this.runs.forEach((r, j) => {
+      r.iterations = steps[j]!;
+    });
+  }
+
+  /** Keeps trials `keep` (ascending indices into the current pack), in that order. */
+  keep(keep: number[]): void {
+    const runs: Run[] = [];
+    let start = 0;
+    for (const r of this.runs) {
+      const n = r.configs.length;
+      const rows = keep.filter((k) => k >= r.start && k < r.start + n).map((k) => k - r.start);
+      if (rows.length === 0) {
+        disposeRun(r);
+        continue;
+      }
+      if (rows.length < n) {
+        const index = tf.tensor1d(Int32Array.from(rows), "int32");
+        const regather = <T extends tf.Tensor>(v: T) => tf.tidy(() => tf.gather(v, index) as T);
+        const h = Object.fromEntries(Object.entries(r.h).map(([name, t]) => [name, regather(t)]));
+        const slots = r.slots.map((s) =>
+          Object.fromEntries(
+            Object.entries(s).map(([name, v]) => [
+              name,
+              tf.tidy(() => tf.variable(tf.gather(v, index))),
+            ]),
+          ),
+        );
+        index.dispose();
+        disposeRun(r);
+        Object.assign(r, {
+          h,
+          slots,
+          configs: rows.map((k) => r.configs[k]!),
+          iterations: rows.map((k) => r.iterations[k]!),
+        });
+      }
+      r.start = start;
+      start += r.configs.length;
+      runs.push(r);
+    }
+    this.runs = runs;
   }
 
   dispose(): void {
-    tf.dispose(Object.values(this.h));
+    for (const r of this.runs) disposeRun(r);
+    this.runs = [];
   }
+}
+
+function disposeRun(r: Run): void {
+  tf.dispose(Object.values(r.h));
+  for (const s of r.slots) tf.dispose(Object.values(s));
 }

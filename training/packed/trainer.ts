@@ -4,7 +4,7 @@ import type { PreparedData } from "../data/load";
 import { glorotUniform } from "../mlp";
 import type { EpochMetrics, NamedArray } from "../model";
 import type { Rng } from "../rng";
-import { PackedOptimizer } from "./optimizers";
+import { type OptimizerRun, optimizerShape, PackedOptimizer } from "./optimizers";
 
 const ACT: Record<Activation, (x: tf.Tensor) => tf.Tensor> = {
   relu: (x) => tf.relu(x),
@@ -58,12 +58,12 @@ function stacked(states: TrialState[], name: string, shape: number[], fill: numb
  * K MLP trials of one shape as one batched computation: each layer's kernels are a [K,in,out]
  * variable and biases [K,1,out], so a layer is one batched matmul for all trials. Trials never
  * mix: the loss minimised is the sum of the per-trial losses, whose gradient for trial k's
- * weights is exactly trial k's own gradient.
+ * weights is exactly trial k's own gradient. Optimizers may differ: each run of consecutive
+ * trials with one rule updates its own slice (`PackedOptimizer`).
  */
 export class PackedMlp {
   readonly shapes: number[][];
   private params: tf.Variable[];
-  private slots: Array<Record<string, tf.Variable>>;
   private readonly opt: PackedOptimizer;
   private readonly train: Split;
   private readonly val: Split;
@@ -84,26 +84,40 @@ export class PackedMlp {
     ];
     this.shapes = sizes.slice(1).flatMap((out, i) => [[sizes[i]!, out], [out]]);
     this.params = this.shapes.map((s, i) => stacked(states, `param/${i}`, s, 0));
-    const spec = PackedOptimizer.slotSpec(trials[0]!.optimizer);
-    this.slots = this.shapes.map((s, i) =>
-      Object.fromEntries(
-        spec.map(([name]) => {
-          // Initial slot values are per trial (adagrad's initialAccumulatorValue).
-          const init = states.map(
-            (_, k) => PackedOptimizer.slotSpec(trials[k]!.optimizer).find(([n]) => n === name)![1],
-          );
-          return [name, this.slotVar(states, `${name}/${i}`, s, init)];
-        }),
-      ),
-    );
-    this.opt = new PackedOptimizer(
-      trials.map((t) => t.optimizer),
-      states.map((s) => s.iterations),
-      this.params,
-      this.slots,
-    );
+    this.opt = new PackedOptimizer(this.optimizerRuns(states), this.params);
     this.train = split(data.xTrain, data.yTrain, data.nTrain, data);
     this.val = split(data.xVal, data.yVal, data.nVal, data);
+  }
+
+  /**
+   * Consecutive trials with one optimizer rule and slot layout, each run with its slots
+   * stacked: restored from the trials' states, else at each trial's initial value (adagrad's
+   * initialAccumulatorValue).
+   */
+  private optimizerRuns(states: TrialState[]): OptimizerRun[] {
+    const runs: Array<{ shape: string; ks: number[] }> = [];
+    this.trials.forEach((t, k) => {
+      const shape = optimizerShape(t.optimizer);
+      const last = runs.at(-1);
+      if (last?.shape === shape) last.ks.push(k);
+      else runs.push({ shape, ks: [k] });
+    });
+    return runs.map(({ ks }) => {
+      const configs = ks.map((k) => this.trials[k]!.optimizer);
+      const spec = PackedOptimizer.slotSpec(configs[0]!);
+      const slots = this.shapes.map((s, i) =>
+        Object.fromEntries(
+          spec.map(([name]) => {
+            const init = configs.map(
+              (c) => PackedOptimizer.slotSpec(c).find(([n]) => n === name)![1],
+            );
+            const own = ks.map((k) => states[k]!);
+            return [name, this.slotVar(own, `${name}/${i}`, s, init)];
+          }),
+        ),
+      );
+      return { configs, iterations: ks.map((k) => states[k]!.iterations), slots };
+    });
   }
 
   private slotVar(
@@ -198,27 +212,29 @@ export class PackedMlp {
 
   /** Trial k's state under the solo trainer's names and shapes: its checkpoint is a solo one. */
   exportState(k: number): TrialState {
-    const named: Array<[string, tf.Variable, number[]]> = [
+    const { row, slots } = this.opt.slotsOf(k);
+    const named: Array<[string, tf.Variable, number, number[]]> = [
       ...this.params.map(
-        (p, i) => [`param/${i}`, p, this.shapes[i]!] as [string, tf.Variable, number[]],
+        (p, i) => [`param/${i}`, p, k, this.shapes[i]!] as [string, tf.Variable, number, number[]],
       ),
-      ...this.slots.flatMap((s, i) =>
+      ...slots.flatMap((s, i) =>
         Object.entries(s).map(
-          ([n, v]) => [`${n}/${i}`, v, this.shapes[i]!] as [string, tf.Variable, number[]],
+          ([n, v]) =>
+            [`${n}/${i}`, v, row, this.shapes[i]!] as [string, tf.Variable, number, number[]],
         ),
       ),
     ];
-    const arrays = named.map(([name, v, shape]): NamedArray => {
+    const arrays = named.map(([name, v, r, shape]): NamedArray => {
       const size = shape.reduce((x, y) => x * y, 1);
       const data = Float32Array.from(
-        (v.dataSync() as Float32Array).subarray(k * size, (k + 1) * size),
+        (v.dataSync() as Float32Array).subarray(r * size, (r + 1) * size),
       );
       return { name, dtype: "float32", shape: [...shape], data };
     });
     return { arrays, iterations: this.opt.iterations[k]! };
   }
 
-  /** Drops every trial not in `keep` (indices into the current pack): they leave the computation. */
+  /** Drops every trial not in `keep` (ascending indices into the current pack): they leave the computation. */
   keep(keep: number[]): void {
     const index = tf.tensor1d(Int32Array.from(keep), "int32");
     const regather = (v: tf.Variable) => {
@@ -227,8 +243,7 @@ export class PackedMlp {
       return next;
     };
     this.params = this.params.map(regather);
-    for (const s of this.slots) for (const [n, v] of Object.entries(s)) s[n] = regather(v);
-    this.opt.keep(keep, index);
+    this.opt.keep(keep);
     this.opt.vars = this.params;
     index.dispose();
     this.trials = keep.map((k) => this.trials[k]!);
@@ -236,7 +251,6 @@ export class PackedMlp {
 
   dispose(): void {
     tf.dispose(this.params);
-    for (const s of this.slots) tf.dispose(Object.values(s));
     this.opt.dispose();
     for (const s of [this.train, this.val]) tf.dispose([s.x, s.y, ...(s.labels ? [s.labels] : [])]);
   }

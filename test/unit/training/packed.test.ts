@@ -59,6 +59,75 @@ describe.each(BACKENDS)("packed trials on %s", (backend) => {
     300_000, // 16 solo trials on a loaded 2-core machine; no timed assertion
   );
 
+  it("trials of every optimizer, interleaved, share one pack: each as alone, resumed bit-identical", async () => {
+    const rules = ["sgd", "adam", "adamax", "adagrad", "rmsprop"] as const;
+    const byRule = rules.map((r) => sixteen(r, 4));
+    const plain = (lr: number, seed: number) =>
+      smallMlp({ dataset: scaled, opt: { name: "sgd", learningRate: lr }, epochs: 4, seed });
+    const rmsMomentum = smallMlp({
+      dataset: scaled,
+      opt: { name: "rmsprop", learningRate: 1e-3, momentum: 0.5 },
+      epochs: 4,
+      seed: 7,
+    });
+    // Rules alternate, so the pack regroups them: SGD with and without momentum, RMSprop with
+    // and without are different slot layouts too.
+    const trials = [
+      ...[0, 1, 2].flatMap((i) => byRule.map((ts) => ts[i]!)),
+      plain(1e-2, 3),
+      rmsMomentum,
+      plain(3e-2, 4),
+    ];
+    const saved: Uint8Array[] = [];
+    const order: number[] = [];
+    const packed = await trainPack({
+      trials,
+      data,
+      checkpointEvery: 2,
+      onEpoch: (_i, r) => void order.push(r.epoch),
+      onCheckpoint: async (i, bytes, epoch) => {
+        if (epoch === 2) saved[i] = bytes;
+      },
+    });
+    // One lock-step computation: every trial's epoch e before any trial's epoch e + 1.
+    expect(order).toEqual([1, 2, 3, 4].flatMap((e) => trials.map(() => e)));
+    const resumed = await trainPack({ trials, data, resumeFrom: saved });
+    for (const [i, trial] of trials.entries()) {
+      const solo = await trainTrial({ trial, data });
+      expect(packed[i]).toMatchObject({ status: "completed", backend });
+      expect(maxDiff(packed[i]!.records, solo.records)).toBeLessThanOrEqual(1e-4);
+      expect(curves(resumed[i]!.records)).toEqual(curves(packed[i]!.records));
+      // A mixed pack's checkpoint is a solo one.
+      const soloResumed = await trainTrial({ trial, data, resumeFrom: saved[i]! });
+      expect(maxDiff(soloResumed.records, solo.records)).toBeLessThanOrEqual(1e-4);
+    }
+  }, 300_000);
+
+  it("a mixed pack loses a whole optimizer's trials to divergence, keeps the rest, leaks nothing", async () => {
+    const ds = { ...bmiRegression, standardize: false };
+    const reg = await loadBmi(ds);
+    const trial = (opt: Parameters<typeof smallMlp>[0]["opt"], seed: number) =>
+      smallMlp({ dataset: ds, opt, epochs: 12, seed });
+    const trials = [
+      trial({ name: "adam", learningRate: 1e-3 }, 1),
+      trial({ name: "sgd", learningRate: 10 }, 2),
+      trial({ name: "sgd", learningRate: 1e-5, momentum: 0.9 }, 3),
+      trial({ name: "sgd", learningRate: 10 }, 4),
+      trial({ name: "rmsprop", learningRate: 1e-4 }, 5),
+    ];
+    const before = tf.memory().numTensors;
+    const packed = await trainPack({ trials, data: reg });
+    expect(tf.memory().numTensors).toBe(before);
+    expect([packed[1]!.status, packed[3]!.status]).toEqual(["diverged", "diverged"]);
+    for (const i of [0, 2, 4]) {
+      const solo = await trainTrial({ trial: trials[i]!, data: reg });
+      expect(packed[i]!.status).toBe("completed");
+      expect(
+        maxDiff(packed[i]!.records, solo.records) / Math.max(1, solo.records[0]!.trainLoss),
+      ).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
   it("the same pack twice, and a pack resumed from its checkpoints, give bit-identical curves", async () => {
     const trials = sixteen("adam", 6);
     const saved: Uint8Array[] = [];

@@ -5,6 +5,7 @@ import {
   AUTO_PACK_LINEAR,
   AUTO_PACK_NATIVE,
   autoPackSize,
+  packGroupByOptimizerOf,
   packGroupOf,
   packIdOf,
 } from "../../../workflows/pack-plan";
@@ -42,22 +43,25 @@ const outcome = (trialId: string): TrialOutcome => ({
 });
 
 describe("pack plan", () => {
-  it("groups trials by dataset, model, batch size, epochs and optimizer; dropout and l2 train solo", () => {
+  it("groups trials by dataset, model, batch size and epochs, optimizers mixed; dropout and l2 train solo", () => {
     const trials = expandTrials(
       spec((r) => {
         r.grid.optimizer = ["sgd", "adam"];
+        r.grid.momentum = [0, 0.9];
         r.grid.batchSize = [16, 32];
       }),
     );
-    const groups = new Set(trials.map(packGroupOf));
-    expect(groups.size).toBe(4);
-    const sgd16 = trials.filter(
-      (t) => t.config.optimizer.name === "sgd" && t.config.batchSize === 16,
-    );
-    expect(new Set(sgd16.map(packGroupOf)).size).toBe(1);
+    expect(new Set(trials.map(packGroupOf)).size).toBe(2);
+    const b16 = trials.filter((t) => t.config.batchSize === 16);
+    expect(new Set(b16.map(packGroupOf)).size).toBe(1);
+    // Sweeps started before mixed packs: one rule and slot layout per group (SGD with and
+    // without momentum apart; Adam has no momentum slot whatever its value).
+    expect(new Set(trials.map(packGroupByOptimizerOf)).size).toBe(6);
+    expect(new Set(b16.map(packGroupByOptimizerOf)).size).toBe(3);
     for (const extra of [{ dropout: 0.2 }, { l2: 0.01 }]) {
       const [t] = expandTrials(spec((r) => Object.assign(r.model, extra)));
       expect(packGroupOf(t!)).toBeUndefined();
+      expect(packGroupByOptimizerOf(t!)).toBeUndefined();
     }
   });
 
@@ -91,11 +95,15 @@ describe("pack plan", () => {
       r.grid.seed = [1, 2, 3];
       r.execution.maxParallel = 2;
     });
+    const mixed = machine(s);
+    // Optimizers mix: packs run across sgd's and adam's trials.
+    expect(mixed.startPack(8, packGroupOf).map((t) => t.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // Before mixed packs, a pack stops where the next rule begins.
     const m = machine(s);
-    const first = m.startPack(4, packGroupOf);
+    const first = m.startPack(4, packGroupByOptimizerOf);
     expect(first.map((t) => t.index)).toEqual([0, 1, 2, 3]);
     // The rest of sgd's group: the pack stops where adam's begins.
-    const second = m.startPack(4, packGroupOf);
+    const second = m.startPack(4, packGroupByOptimizerOf);
     expect(second.map((t) => t.index)).toEqual([4, 5]);
     expect(m.wakes()).toBe(false);
     expect(m.running.size).toBe(6);
@@ -104,7 +112,7 @@ describe("pack plan", () => {
     m.finishPack(first.map((t) => outcome(t.trialId)));
     expect(m.wakes()).toBe(true);
     expect(m.running.size).toBe(2);
-    expect(m.startPack(4, packGroupOf).map((t) => t.config.optimizer.name)).toEqual([
+    expect(m.startPack(4, packGroupByOptimizerOf).map((t) => t.config.optimizer.name)).toEqual([
       "adam",
       "adam",
       "adam",
