@@ -165,8 +165,8 @@ function validate(t: TrialConfig, i: number, data: PreparedData): void {
 
 /**
  * Trains MLP trials packed: trials with the same `packKey` and resume epoch run as one batched
- * computation (one batched matmul per layer for all of them, whatever their optimizers), each with its own initial
- * weights and shuffle order from its own seed, its own hyper-parameters, records, checkpoints
+ * computation (one batched matmul per layer for all of them, whatever their optimizers), each
+ * with its own initial weights and shuffle order from its own seed, its own hyper-parameters, records, checkpoints
  * (solo-compatible) and divergence: a diverging trial leaves the pack, the others go on.
  * Results are in the order of `trials`.
  * @example const results = await trainPack({ trials, data, onEpoch: (i, r) => beat(i, r) });

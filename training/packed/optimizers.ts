@@ -133,6 +133,13 @@ interface Run extends OptimizerRun {
   start: number;
 }
 
+/** Rows `index` of `v` as a new variable; `v` is disposed. */
+export function regathered(v: tf.Variable, index: tf.Tensor1D): tf.Variable {
+  const next = tf.tidy(() => tf.variable(tf.gather(v, index)));
+  v.dispose();
+  return next;
+}
+
 const along0 = (x: tf.Tensor, start: number, size: number) =>
   tf.slice(x, [start, ...x.shape.slice(1).map(() => 0)], [size, ...x.shape.slice(1)]);
 
@@ -179,18 +186,17 @@ export class PackedOptimizer {
 
   apply(grads: tf.Tensor[]): void {
     const steps = this.runs.map((r) => r.iterations.map((i) => i + 1));
-    const [only] = this.runs.length === 1 ? this.runs : [];
+    // One run updates the whole variable: nothing to slice or join.
+    const whole = this.runs.length === 1;
     tf.tidy(() => {
       for (const [i, w] of this.vars.entries()) {
         const g = grads[i]!;
-        const parts = only
-          ? [only.rule.step(only.configs, steps[0]!, only.h, w, g, only.slots[i]!)]
-          : this.runs.map((r, j) => {
-              const n = r.configs.length;
-              const [wr, gr] = [along0(w, r.start, n), along0(g, r.start, n)];
-              return r.rule.step(r.configs, steps[j]!, r.h, wr, gr, r.slots[i]!);
-            });
-        w.assign(parts.length === 1 ? parts[0]! : tf.concat(parts, 0));
+        const parts = this.runs.map((r, j) => {
+          const n = r.configs.length;
+          const [wr, gr] = whole ? [w, g] : [along0(w, r.start, n), along0(g, r.start, n)];
+          return r.rule.step(r.configs, steps[j]!, r.h, wr, gr, r.slots[i]!);
+        });
+        w.assign(whole ? parts[0]! : tf.concat(parts, 0));
       }
     });
     this.runs.forEach((r, j) => {
@@ -211,21 +217,15 @@ export class PackedOptimizer {
       }
       if (rows.length < n) {
         const index = tf.tensor1d(Int32Array.from(rows), "int32");
-        const regather = <T extends tf.Tensor>(v: T) => tf.tidy(() => tf.gather(v, index) as T);
-        const h = Object.fromEntries(Object.entries(r.h).map(([name, t]) => [name, regather(t)]));
-        const slots = r.slots.map((s) =>
-          Object.fromEntries(
-            Object.entries(s).map(([name, v]) => [
-              name,
-              tf.tidy(() => tf.variable(tf.gather(v, index))),
-            ]),
-          ),
-        );
+        const h = tf.tidy(() =>
+          Object.fromEntries(Object.entries(r.h).map(([name, t]) => [name, tf.gather(t, index)])),
+        ) as H;
+        tf.dispose(Object.values(r.h));
+        for (const s of r.slots)
+          for (const [name, v] of Object.entries(s)) s[name] = regathered(v, index);
         index.dispose();
-        disposeRun(r);
         Object.assign(r, {
           h,
-          slots,
           configs: rows.map((k) => r.configs[k]!),
           iterations: rows.map((k) => r.iterations[k]!),
         });

@@ -4,7 +4,7 @@ import type { PreparedData } from "../data/load";
 import { glorotUniform } from "../mlp";
 import type { EpochMetrics, NamedArray } from "../model";
 import type { Rng } from "../rng";
-import { type OptimizerRun, optimizerShape, PackedOptimizer } from "./optimizers";
+import { type OptimizerRun, optimizerShape, PackedOptimizer, regathered } from "./optimizers";
 
 const ACT: Record<Activation, (x: tf.Tensor) => tf.Tensor> = {
   relu: (x) => tf.relu(x),
@@ -234,15 +234,10 @@ export class PackedMlp {
     return { arrays, iterations: this.opt.iterations[k]! };
   }
 
-  /** Drops every trial not in `keep` (ascending indices into the current pack): they leave the computation. */
+  /** Drops every trial not in `keep` (ascending indices into the pack): they leave the computation. */
   keep(keep: number[]): void {
     const index = tf.tensor1d(Int32Array.from(keep), "int32");
-    const regather = (v: tf.Variable) => {
-      const next = tf.tidy(() => tf.variable(tf.gather(v, index)));
-      v.dispose();
-      return next;
-    };
-    this.params = this.params.map(regather);
+    this.params = this.params.map((p) => regathered(p, index));
     this.opt.keep(keep);
     this.opt.vars = this.params;
     index.dispose();
